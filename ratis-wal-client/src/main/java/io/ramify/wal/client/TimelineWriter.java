@@ -1,0 +1,195 @@
+package io.ramify.wal.client;
+
+import com.google.protobuf.ByteString;
+import io.ramify.common.Generation;
+import io.ramify.common.TimelineId;
+import io.ramify.wal.proto.Op;
+import io.ramify.wal.proto.OpBatch;
+import io.ramify.wal.proto.TimelineStatus;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Turns a compute's stream of ops into batches for one timeline and generation. Each op gets the
+ * next seq and a W clamped to the highest W so far (rule 4). Batches are sent once they reach the
+ * configured size or when someone waits for durability ({@link #durable}, the fsync path); at most
+ * {@code inFlightBytesMax} bytes are sent and not yet committed, beyond which {@link #submit}
+ * waits. The first failure (a refusal, e.g. a newer generation fenced this writer, or an
+ * unreachable cluster) fails every pending and later call: the compute must stop.
+ */
+public final class TimelineWriter {
+  /** How long submit waits for in-flight room before it gives up. */
+  static final long BACKPRESSURE_WAIT_MAX_MILLIS = 60_000;
+
+  private final WalClient client;
+  private final TimelineId timeline;
+  private final Generation generation;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition room = lock.newCondition();
+  private final List<Waiter> waiters = new ArrayList<>();
+  private List<Op> batch = new ArrayList<>();
+  private long batchBytes;
+  private long batchFirstSeq;
+  private long nextSeq;
+  private long maxW;
+  private long durableSeq;
+  private long inFlightBytes;
+  private RuntimeException failure;
+
+  private record Waiter(long seq, CompletableFuture<Long> future) {}
+
+  TimelineWriter(WalClient client, TimelineId timeline, Generation generation, TimelineStatus claimed) {
+    this.client = client;
+    this.timeline = timeline;
+    this.generation = generation;
+    this.nextSeq = claimed.getLastSeq() + 1;
+    this.batchFirstSeq = nextSeq;
+    this.durableSeq = claimed.getLastSeq();
+    this.maxW = claimed.getMaxWalEnd();
+  }
+
+  /** Adds an op; returns its seq. Throws the writer's failure if it has failed. */
+  public long submit(Op op) {
+    lock.lock();
+    try {
+      checkNotFailed();
+      Op clamped = Ops.clampW(op, maxW);
+      maxW = clamped.getWalEnd();
+      int size = clamped.getSerializedSize() + 8;
+      if (!batch.isEmpty() && (batchBytes + size > client.config().batchBytesTarget()
+          || batch.size() >= WalLimits.MAX_BATCH_OPS)) {
+        sendLocked();
+      }
+      batch.add(clamped);
+      batchBytes += size;
+      long seq = nextSeq++;
+      if (batchBytes >= client.config().batchBytesTarget()) {
+        sendLocked();
+      }
+      return seq;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Completes (with the durable seq) once every op up to {@code seq} is committed by a majority. */
+  public CompletableFuture<Long> durable(long seq) {
+    lock.lock();
+    try {
+      if (failure != null) {
+        return CompletableFuture.failedFuture(failure);
+      }
+      if (seq <= durableSeq) {
+        return CompletableFuture.completedFuture(durableSeq);
+      }
+      if (seq >= batchFirstSeq && !batch.isEmpty()) {
+        sendLocked();
+      }
+      CompletableFuture<Long> f = new CompletableFuture<>();
+      waiters.add(new Waiter(seq, f));
+      return f;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Sends what is buffered and completes once everything submitted so far is durable. */
+  public CompletableFuture<Long> flush() {
+    return durable(lastSubmittedSeq());
+  }
+
+  public long lastSubmittedSeq() {
+    lock.lock();
+    try {
+      return nextSeq - 1;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public long durableSeq() {
+    lock.lock();
+    try {
+      return durableSeq;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public TimelineId timeline() {
+    return timeline;
+  }
+
+  private void sendLocked() {
+    OpBatch b = OpBatch.newBuilder().setTimeline(ByteString.copyFrom(timeline.toBytes()))
+        .setGeneration(generation.value()).setFirstSeq(batchFirstSeq).addAllOps(batch).build();
+    long bytes = batchBytes;
+    long last = batchFirstSeq + batch.size() - 1;
+    batch = new ArrayList<>();
+    batchBytes = 0;
+    batchFirstSeq = last + 1;
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BACKPRESSURE_WAIT_MAX_MILLIS);
+    while (inFlightBytes > 0 && inFlightBytes + bytes > client.config().inFlightBytesMax() && failure == null) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        fail(new WalUnavailableException("timeline " + timeline.shortForm() + ": " + inFlightBytes
+            + " bytes not committed after " + BACKPRESSURE_WAIT_MAX_MILLIS + " ms", null));
+        break;
+      }
+      room.awaitUninterruptibly();
+    }
+    checkNotFailed();
+    inFlightBytes += bytes;
+    // Completions run on the client's callback thread: Ratis completes futures while holding its
+    // own locks, and this writer's lock must never be taken under them.
+    client.append(b).whenCompleteAsync((r, err) -> completed(last, bytes, err), client.callbacks());
+  }
+
+  private void completed(long last, long bytes, Throwable err) {
+    lock.lock();
+    try {
+      inFlightBytes -= bytes;
+      room.signalAll();
+      if (err != null) {
+        Throwable c = err;
+        while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
+          c = c.getCause();
+        }
+        fail(c instanceof RuntimeException re ? re : new WalUnavailableException(c.toString(), c));
+        return;
+      }
+      durableSeq = Math.max(durableSeq, last);
+      for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+        Waiter w = it.next();
+        if (w.seq() <= durableSeq) {
+          it.remove();
+          w.future().complete(durableSeq);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void fail(RuntimeException e) {
+    if (failure == null) {
+      failure = e;
+    }
+    for (Waiter w : waiters) {
+      w.future().completeExceptionally(failure);
+    }
+    waiters.clear();
+    room.signalAll();
+  }
+
+  private void checkNotFailed() {
+    if (failure != null) {
+      throw failure;
+    }
+  }
+}

@@ -1,0 +1,279 @@
+package io.ramify.wal.client;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.ramify.common.Generation;
+import io.ramify.common.Lsn;
+import io.ramify.common.Seq;
+import io.ramify.common.TimelineId;
+import io.ramify.wal.proto.Ack;
+import io.ramify.wal.proto.AppendResult;
+import io.ramify.wal.proto.Claim;
+import io.ramify.wal.proto.CreateTimeline;
+import io.ramify.wal.proto.CutFor;
+import io.ramify.wal.proto.GetStatus;
+import io.ramify.wal.proto.LsnForTime;
+import io.ramify.wal.proto.OpBatch;
+import io.ramify.wal.proto.OpsChunk;
+import io.ramify.wal.proto.QueryRequest;
+import io.ramify.wal.proto.ReadOps;
+import io.ramify.wal.proto.ReadWal;
+import io.ramify.wal.proto.RecordEnd;
+import io.ramify.wal.proto.Reply;
+import io.ramify.wal.proto.TimelineStatus;
+import io.ramify.wal.proto.TrimWal;
+import io.ramify.wal.proto.WriteRequest;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.retry.ExponentialBackoffRetry;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * The asynchronous client of ratis-wal used by the compute-adapter, the page stores and the
+ * catalog. One Ratis client per group; leader changes are followed by Ratis, and every request is
+ * retried under a bounded exponential backoff (Ratis's default policy retries forever). Refusals
+ * complete the future with {@link WalRejectedException}; an unreachable cluster with {@link
+ * WalUnavailableException}.
+ */
+public final class WalClient implements AutoCloseable {
+  private final WalCluster cluster;
+  private final WalClientConfig config;
+  private final List<RaftClient> groups = new ArrayList<>();
+  /** One thread, so writers see their batches complete in order. */
+  private final java.util.concurrent.ExecutorService callbacks = java.util.concurrent.Executors
+      .newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "wal-client-callbacks");
+        t.setDaemon(true);
+        return t;
+      });
+
+  private WalClient(WalCluster cluster, WalClientConfig config) {
+    this.cluster = cluster;
+    this.config = config;
+    RaftProperties p = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(config.requestTimeout().toMillis(),
+        TimeUnit.MILLISECONDS));
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(20L << 20));
+    RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, 256);
+    RetryPolicy retry = ExponentialBackoffRetry.newBuilder()
+        .setBaseSleepTime(TimeDuration.valueOf(config.backoffBase().toMillis(), TimeUnit.MILLISECONDS))
+        .setMaxSleepTime(TimeDuration.valueOf(config.backoffMax().toMillis(), TimeUnit.MILLISECONDS))
+        .setMaxAttempts(config.maxAttempts()).build();
+    for (int i = 0; i < cluster.groupCount(); i++) {
+      groups.add(RaftClient.newBuilder().setProperties(p).setRaftGroup(cluster.group(i)).setRetryPolicy(retry).build());
+    }
+  }
+
+  public static WalClient connect(WalCluster cluster, WalClientConfig config) {
+    return new WalClient(cluster, config);
+  }
+
+  public WalCluster cluster() {
+    return cluster;
+  }
+
+  public WalClientConfig config() {
+    return config;
+  }
+
+  java.util.concurrent.Executor callbacks() {
+    return callbacks;
+  }
+
+  /** The group that holds a timeline: chosen from its id at creation; the catalog records it. */
+  public int groupOf(TimelineId tl) {
+    byte[] b = tl.toBytes();
+    int h = ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF);
+    return Math.floorMod(h, cluster.groupCount());
+  }
+
+  static ByteString id(TimelineId tl) {
+    return ByteString.copyFrom(tl.toBytes());
+  }
+
+  public CompletableFuture<TimelineStatus> createRoot(TimelineId tl, int shardCount) {
+    return write(tl, WriteRequest.newBuilder().setCreate(CreateTimeline.newBuilder().setTimeline(id(tl))
+        .setShardCount(shardCount))).thenApply(Reply::getStatus);
+  }
+
+  /**
+   * Creates {@code child} as a fork of {@code parent} at {@code lsn}, which must be the end of a
+   * complete record in the parent's durable WAL (use {@link #recordEndAtOrBefore} to snap to one).
+   * The fork cut is the last parent op with W at or below it (DESIGN.md rule 5).
+   */
+  public CompletableFuture<TimelineStatus> createFork(TimelineId child, TimelineId parent, Lsn lsn, int shardCount) {
+    return recordEndAtOrBefore(parent, lsn).thenCompose(end -> {
+      if (!end.equals(lsn)) {
+        throw new WalRejectedException(io.ramify.wal.proto.Rejection.newBuilder()
+            .setCode(io.ramify.wal.proto.Rejection.Code.MALFORMED)
+            .setMessage("fork LSN " + lsn + " is not the end of a WAL record of timeline " + parent
+                + "; the nearest record end at or before it is " + end).build());
+      }
+      return cutFor(parent, lsn);
+    }).thenCompose(cut -> status(parent).thenCompose(ps -> write(child, WriteRequest.newBuilder().setCreate(
+        CreateTimeline.newBuilder().setTimeline(id(child)).setParent(id(parent)).setForkLsn(lsn.value())
+            .setForkCut(cut.value()).setShardCount(shardCount).setWalSegmentSize(ps.getWalSegmentSize())))))
+        .thenApply(Reply::getStatus);
+  }
+
+  /** Raises the timeline's generation; older writers are refused from then on. */
+  public CompletableFuture<TimelineStatus> claim(TimelineId tl, Generation gen) {
+    return write(tl, WriteRequest.newBuilder().setClaim(Claim.newBuilder().setTimeline(id(tl))
+        .setGeneration(gen.value()))).thenApply(Reply::getStatus);
+  }
+
+  public CompletableFuture<AppendResult> append(OpBatch batch) {
+    TimelineId tl = TimelineId.fromBytes(batch.getTimeline().toByteArray());
+    return write(tl, WriteRequest.newBuilder().setAppend(batch)).thenApply(Reply::getAppended);
+  }
+
+  public CompletableFuture<TimelineStatus> ack(TimelineId tl, int shard, Seq seq) {
+    return write(tl, WriteRequest.newBuilder().setAck(Ack.newBuilder().setTimeline(id(tl)).setShard(shard)
+        .setSeq(seq.value()))).thenApply(Reply::getStatus);
+  }
+
+  public CompletableFuture<TimelineStatus> trimWal(TimelineId tl, Lsn below) {
+    return write(tl, WriteRequest.newBuilder().setTrim(TrimWal.newBuilder().setTimeline(id(tl))
+        .setBelowLsn(below.value()))).thenApply(Reply::getStatus);
+  }
+
+  public CompletableFuture<TimelineStatus> status(TimelineId tl) {
+    return query(tl, QueryRequest.newBuilder().setStatus(GetStatus.newBuilder().setTimeline(id(tl))))
+        .thenApply(Reply::getStatus);
+  }
+
+  /** Own WAL bytes of {@code tl} from {@code lsn}; a fork's bytes below its fork LSN are its parent's. */
+  public CompletableFuture<byte[]> readOwnWal(TimelineId tl, Lsn lsn, int maxBytes) {
+    return query(tl, QueryRequest.newBuilder().setReadWal(ReadWal.newBuilder().setTimeline(id(tl))
+        .setLsn(lsn.value()).setMaxBytes(maxBytes))).thenApply(r -> r.getWal().getData().toByteArray());
+  }
+
+  /**
+   * WAL as {@code tl} sees it: its own from its fork LSN on, its ancestors' below. Returns
+   * contiguous bytes from {@code lsn}, fewer than asked at the end of what is written (and never
+   * across a fork LSN in one call).
+   */
+  public CompletableFuture<byte[]> readWal(TimelineId tl, Lsn lsn, int maxBytes) {
+    return status(tl).thenCompose(s -> {
+      if (!s.getParent().isEmpty() && lsn.value() < s.getForkLsn()) {
+        int n = (int) Math.min(maxBytes, s.getForkLsn() - lsn.value());
+        return readWal(TimelineId.fromBytes(s.getParent().toByteArray()), lsn, n);
+      }
+      return readOwnWal(tl, lsn, maxBytes);
+    });
+  }
+
+  public CompletableFuture<OpsChunk> readOps(TimelineId tl, int shard, int shardCount, Seq from, int maxBytes,
+      int maxOps) {
+    return query(tl, QueryRequest.newBuilder().setReadOps(ReadOps.newBuilder().setTimeline(id(tl)).setShard(shard)
+        .setShardCount(shardCount).setFromSeq(from.value()).setMaxBytes(maxBytes).setMaxOps(maxOps)))
+        .thenApply(Reply::getOps);
+  }
+
+  public CompletableFuture<Lsn> recordEndAtOrBefore(TimelineId tl, Lsn lsn) {
+    return query(tl, QueryRequest.newBuilder().setRecordEnd(RecordEnd.newBuilder().setTimeline(id(tl))
+        .setLsn(lsn.value()))).thenApply(r -> Lsn.of(r.getLsn().getLsn()));
+  }
+
+  /** The end of the last commit record at or before {@code time}: the LSN to branch at for a time. */
+  public CompletableFuture<Lsn> lsnForTime(TimelineId tl, Instant time) {
+    long micros = Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000L), time.getNano() / 1000);
+    return query(tl, QueryRequest.newBuilder().setLsnForTime(LsnForTime.newBuilder().setTimeline(id(tl))
+        .setTimeMicros(micros))).thenApply(r -> Lsn.of(r.getLsn().getLsn()));
+  }
+
+  /** The last seq of {@code tl} whose W is at or below {@code lsn}. */
+  public CompletableFuture<Seq> cutFor(TimelineId tl, Lsn lsn) {
+    return query(tl, QueryRequest.newBuilder().setCutFor(CutFor.newBuilder().setTimeline(id(tl))
+        .setLsn(lsn.value()))).thenApply(r -> Seq.of(r.getCut().getCut()));
+  }
+
+  public CompletableFuture<List<io.ramify.wal.proto.Checkpoint>> checkpoints(TimelineId tl) {
+    return query(tl, QueryRequest.newBuilder().setCheckpoints(io.ramify.wal.proto.ListCheckpoints.newBuilder()
+        .setTimeline(id(tl)))).thenApply(r -> r.getCheckpoints().getCheckpointsList());
+  }
+
+  /** A batching writer for one timeline and generation, after a successful claim. */
+  public TimelineWriter writer(TimelineId tl, Generation gen, TimelineStatus claimed) {
+    return new TimelineWriter(this, tl, gen, claimed);
+  }
+
+  CompletableFuture<Reply> write(TimelineId tl, WriteRequest.Builder req) {
+    RaftClient c = groups.get(groupOf(tl));
+    return unwrap(c.async().send(message(req.build().toByteArray())), tl);
+  }
+
+  private CompletableFuture<Reply> query(TimelineId tl, QueryRequest.Builder req) {
+    RaftClient c = groups.get(groupOf(tl));
+    return unwrap(c.async().sendReadOnly(message(req.build().toByteArray())), tl);
+  }
+
+  private static Message message(byte[] b) {
+    return Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(b));
+  }
+
+  private CompletableFuture<Reply> unwrap(CompletableFuture<RaftClientReply> f, TimelineId tl) {
+    return f.handle((r, err) -> {
+      if (err != null) {
+        Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+        throw new WalUnavailableException("ratis-wal group " + groupOf(tl) + " of timeline " + tl.shortForm()
+            + " did not answer: " + cause, cause);
+      }
+      if (!r.isSuccess()) {
+        throw new WalUnavailableException("ratis-wal group " + groupOf(tl) + " failed: " + r.getException(),
+            r.getException());
+      }
+      Reply reply;
+      try {
+        reply = Reply.parseFrom(r.getMessage().getContent().toByteArray());
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("ratis-wal sent a reply that does not parse", e);
+      }
+      if (reply.hasRejected()) {
+        throw new WalRejectedException(reply.getRejected());
+      }
+      return reply;
+    });
+  }
+
+  /** Waits for a future, turning its failure back into the exception the caller can act on. */
+  public static <T> T await(CompletableFuture<T> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WalUnavailableException("interrupted", e);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      while (c instanceof CompletionException && c.getCause() != null) {
+        c = c.getCause();
+      }
+      if (c instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new WalUnavailableException(c.toString(), c);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    for (RaftClient c : groups) {
+      c.close();
+    }
+    callbacks.shutdown();
+  }
+}

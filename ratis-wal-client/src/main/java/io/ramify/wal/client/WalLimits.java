@@ -1,0 +1,32 @@
+package io.ramify.wal.client;
+
+/**
+ * Limits that are part of ratis-wal's contract: the state machine enforces them identically on
+ * every replica (so they are constants, not settings), and the client stays inside them.
+ */
+public final class WalLimits {
+  /** Largest encoded batch the log accepts; the client splits bigger ones. */
+  public static final int MAX_BATCH_BYTES = 4 << 20;
+  /** Most ops in one batch. */
+  public static final int MAX_BATCH_OPS = 4096;
+  /** Size of a block image in a block write. */
+  public static final int BLOCK_SIZE = 8192;
+  /** WAL page size of Postgres (XLOG_BLCKSZ). */
+  public static final int WAL_PAGE_SIZE = 8192;
+  /** Postgres's default WAL segment size. */
+  public static final int DEFAULT_SEGMENT_SIZE = 16 << 20;
+  /** Most bytes one WAL read returns. */
+  public static final int MAX_WAL_READ_BYTES = 1 << 20;
+  /** Most bytes and ops one op-stream read returns, and most op keys it scans. */
+  public static final int MAX_OPS_READ_BYTES = 4 << 20;
+  public static final int MAX_OPS_READ_OPS = 2048;
+  public static final int MAX_OPS_SCAN = 8192;
+  /** Most page-store shards a timeline can have. */
+  public static final int MAX_SHARDS = 256;
+  /** Longest file path in an op. */
+  public static final int MAX_PATH_CHARS = 1024;
+  /** Most checkpoints one listing returns (oldest first). */
+  public static final int MAX_CHECKPOINTS_LISTED = 1000;
+
+  private WalLimits() {}
+}

@@ -1,0 +1,124 @@
+package io.ramify.wal.server;
+
+import io.ramify.wal.server.kv.StorageException;
+import io.ramify.wal.server.kv.Writes;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.rocksdb.Checkpoint;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The RocksDB of one Raft group on one node. Each committed entry's writes and its log index go
+ * in one atomic batch, so the database always says exactly which entry it reflects. Writes are
+ * not synced: the Raft log is durable, and after a crash Ratis re-applies whatever RocksDB lost.
+ */
+final class GroupDb implements AutoCloseable {
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final Path dir;
+  private final RocksDB db;
+  private final Options options;
+  private final WriteOptions writeOptions = new WriteOptions();
+
+  private GroupDb(Path dir, RocksDB db, Options options) {
+    this.dir = dir;
+    this.db = db;
+    this.options = options;
+  }
+
+  static GroupDb open(Path dir) {
+    Options o = new Options().setCreateIfMissing(true).setMaxOpenFiles(256);
+    try {
+      Files.createDirectories(dir);
+      return new GroupDb(dir, RocksDB.open(o, dir.toString()), o);
+    } catch (RocksDBException | IOException e) {
+      o.close();
+      throw new StorageException("cannot open RocksDB at " + dir, e);
+    }
+  }
+
+  RocksDB rocks() {
+    return db;
+  }
+
+  /** The entry this database reflects, or null for a new one. */
+  TermIndex applied() {
+    try {
+      byte[] b = db.get(Keys.applied());
+      if (b == null) {
+        return null;
+      }
+      ByteBuffer bb = ByteBuffer.wrap(b);
+      return TermIndex.valueOf(bb.getLong(), bb.getLong());
+    } catch (RocksDBException e) {
+      throw new StorageException("cannot read applied index in " + dir, e);
+    }
+  }
+
+  /** Commits {@code writes} (may be null) together with the applied term and index. */
+  void commit(Writes writes, TermIndex ti) {
+    try (WriteBatch batch = new WriteBatch()) {
+      if (writes != null) {
+        for (Writes.Write w : writes.log()) {
+          if (w.end() != null) {
+            batch.deleteRange(w.key(), w.end());
+          } else if (w.isDelete()) {
+            batch.delete(w.key());
+          } else {
+            batch.put(w.key(), w.value());
+          }
+        }
+      }
+      batch.put(Keys.applied(), ByteBuffer.allocate(16).putLong(ti.getTerm()).putLong(ti.getIndex()).array());
+      db.write(writeOptions, batch);
+    } catch (RocksDBException e) {
+      throw new StorageException("cannot commit entry " + ti + " in " + dir, e);
+    }
+  }
+
+  /** Writes a consistent copy of the database into {@code target}, which must not exist. */
+  void checkpoint(Path target) {
+    try (Checkpoint cp = Checkpoint.create(db)) {
+      cp.createCheckpoint(target.toString());
+    } catch (RocksDBException e) {
+      throw new StorageException("cannot write checkpoint to " + target, e);
+    }
+  }
+
+  long approximateSizeBytes() {
+    try {
+      return db.getLongProperty("rocksdb.total-sst-files-size") + db.getLongProperty("rocksdb.cur-size-all-mem-tables");
+    } catch (RocksDBException e) {
+      return -1;
+    }
+  }
+
+  @Override
+  public void close() {
+    db.close();
+    writeOptions.close();
+    options.close();
+  }
+
+  static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(p)) {
+      for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(q);
+      }
+    }
+  }
+}

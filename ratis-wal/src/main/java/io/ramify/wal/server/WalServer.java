@@ -1,0 +1,164 @@
+package io.ramify.wal.server;
+
+import com.codahale.metrics.MetricRegistry;
+import io.ramify.common.ops.OpsHttpServer;
+import io.ramify.wal.client.WalCluster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One ratis-wal node: a Ratis server hosting every group of the cluster (multi-Raft), each group
+ * with its own {@link WalStateMachine} and RocksDB, plus the operators' HTTP endpoint. On first
+ * start the node adds the groups it does not host yet; on restart Ratis finds them on disk.
+ */
+public final class WalServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WalServer.class);
+
+  private final WalServerConfig config;
+  private final RaftServer server;
+  private final MetricRegistry metrics;
+  private final OpsHttpServer http;
+
+  private WalServer(WalServerConfig config, RaftServer server, MetricRegistry metrics, OpsHttpServer http) {
+    this.config = config;
+    this.server = server;
+    this.metrics = metrics;
+    this.http = http;
+  }
+
+  public static WalServer start(WalServerConfig config) throws IOException {
+    Files.createDirectories(config.dataDir());
+    MetricRegistry metrics = new MetricRegistry();
+    WalCluster.Node self = config.cluster().node(config.nodeId());
+    RaftServer server = RaftServer.newBuilder()
+        .setServerId(config.cluster().peerId(config.nodeId()))
+        .setProperties(properties(config, self))
+        .setStateMachineRegistry(gid -> new WalStateMachine(metrics))
+        .setOption(RaftStorage.StartupOption.RECOVER)
+        .build();
+    server.start();
+    addMissingGroups(config, server);
+    WalServer ws = new WalServer(config, server, metrics, null);
+    OpsHttpServer http = config.metricsPort() < 0 ? null
+        : OpsHttpServer.start(self.host(), config.metricsPort(), metrics, ws::health);
+    ws = new WalServer(config, server, metrics, http);
+    LOG.info("ratis-wal node {} serving {} groups on {} (metrics {})", config.nodeId(), config.cluster().groupCount(),
+        self.address(), http == null ? "off" : "http://" + self.host() + ":" + http.port() + "/metrics");
+    return ws;
+  }
+
+  private static RaftProperties properties(WalServerConfig c, WalCluster.Node self) {
+    RaftProperties p = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(p, List.of(c.dataDir().toFile()));
+    GrpcConfigKeys.Server.setPort(p, self.port());
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(WalServerConfig.Defaults.GRPC_MESSAGE_SIZE_MAX_BYTES));
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p,
+        SizeInBytes.valueOf(WalServerConfig.Defaults.APPENDER_BUFFER_BYTES_MAX));
+    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(WalServerConfig.Defaults.LOG_WRITE_BUFFER_BYTES));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(c.segmentSizeMaxBytes()));
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    // Purge as often as snapshots are taken; only closed segments are ever purged.
+    RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(Integer.MAX_VALUE, c.snapshotEveryEntries()));
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, c.snapshotEveryEntries());
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    long min = c.electionTimeoutMin().toMillis();
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(min, java.util.concurrent.TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * min, java.util.concurrent.TimeUnit.MILLISECONDS));
+    return p;
+  }
+
+  private static void addMissingGroups(WalServerConfig c, RaftServer server) throws IOException {
+    Set<RaftGroupId> have = new HashSet<>();
+    server.getGroupIds().forEach(have::add);
+    AtomicLong callId = new AtomicLong();
+    for (int i = 0; i < c.cluster().groupCount(); i++) {
+      RaftGroup g = c.cluster().group(i);
+      if (have.contains(g.getGroupId())) {
+        continue;
+      }
+      RaftClientReply r = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
+          server.getId(), callId.incrementAndGet(), g, true));
+      if (!r.isSuccess()) {
+        throw new IOException("node " + c.nodeId() + " could not add group " + i + ": " + r.getException());
+      }
+      LOG.info("node {} added group {} ({})", c.nodeId(), i, g.getGroupId());
+    }
+  }
+
+  /** Each group's role, leader and lag, as JSON. Healthy when every group knows a leader. */
+  OpsHttpServer.Health health() {
+    List<String> groups = new ArrayList<>();
+    boolean ok = true;
+    for (int i = 0; i < config.cluster().groupCount(); i++) {
+      RaftGroupId gid = config.cluster().groupId(i);
+      try {
+        RaftServer.Division d = server.getDivision(gid);
+        var info = d.getInfo();
+        String leader = info.getLeaderId() == null ? null : info.getLeaderId().toString();
+        ok &= leader != null;
+        long commit = d.getRaftLog().getLastCommittedIndex();
+        long applied = info.getLastAppliedIndex();
+        StringBuilder followers = new StringBuilder();
+        if (info.isLeader()) {
+          long[] match = info.getFollowerMatchIndices();
+          for (long m : match) {
+            followers.append(followers.isEmpty() ? "" : ",").append(commit - m);
+          }
+        }
+        groups.add(String.format("{\"group\":%d,\"id\":\"%s\",\"role\":\"%s\",\"leader\":%s,\"term\":%d,"
+                + "\"commitIndex\":%d,\"appliedIndex\":%d,\"applyLag\":%d,\"followerLag\":[%s]}",
+            i, gid.getUuid(), info.getCurrentRole(), leader == null ? "null" : "\"" + leader + "\"",
+            info.getCurrentTerm(), commit, applied, commit - applied, followers));
+      } catch (IOException e) {
+        ok = false;
+        groups.add(String.format("{\"group\":%d,\"error\":\"%s\"}", i, e.getMessage().replace('"', '\'')));
+      }
+    }
+    return new OpsHttpServer.Health(ok, "{\"node\":\"" + config.nodeId() + "\",\"healthy\":" + ok + ",\"groups\":["
+        + String.join(",", groups) + "]}");
+  }
+
+  public int metricsPort() {
+    return http == null ? -1 : http.port();
+  }
+
+  public MetricRegistry metrics() {
+    return metrics;
+  }
+
+  public RaftServer raftServer() {
+    return server;
+  }
+
+  public String nodeId() {
+    return config.nodeId();
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (http != null) {
+      http.close();
+    }
+    server.close();
+  }
+}

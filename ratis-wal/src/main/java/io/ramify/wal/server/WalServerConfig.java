@@ -1,0 +1,57 @@
+package io.ramify.wal.server;
+
+import io.ramify.wal.client.WalCluster;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Everything one ratis-wal node needs. Defaults are in {@link Defaults}; the CLI maps flags and
+ * config-file keys of the same names onto this record.
+ *
+ * @param nodeId this node's id in {@code cluster}
+ * @param dataDir where Raft logs, snapshots and RocksDB live (one sub-directory per group)
+ * @param metricsPort HTTP port for /metrics and /health; 0 picks a free one; -1 disables it
+ * @param snapshotEveryEntries take a snapshot (RocksDB checkpoint) after this many log entries,
+ *     after which the Raft log is trimmed up to it
+ * @param electionTimeoutMin lower bound of Raft's randomised election timeout
+ * @param segmentSizeMaxBytes size of a Raft log segment file
+ */
+public record WalServerConfig(WalCluster cluster, String nodeId, Path dataDir, int metricsPort,
+    long snapshotEveryEntries, Duration electionTimeoutMin, long segmentSizeMaxBytes) {
+
+  /** Named defaults, one place. */
+  public static final class Defaults {
+    public static final int GROUPS_PER_NODE = 1; // x nodes = groups
+    public static final long SNAPSHOT_EVERY_ENTRIES = 20_000;
+    public static final Duration ELECTION_TIMEOUT_MIN = Duration.ofMillis(1000);
+    public static final long SEGMENT_SIZE_MAX_BYTES = 64L << 20;
+    /** gRPC message limit: a batch (4 MiB) plus framing, or a snapshot chunk. */
+    public static final long GRPC_MESSAGE_SIZE_MAX_BYTES = 20L << 20;
+    /** Bytes of log entries the leader sends a follower in one append. */
+    public static final long APPENDER_BUFFER_BYTES_MAX = 8L << 20;
+    /** Raft log write buffer; Ratis requires it to exceed the appender's limit. */
+    public static final long LOG_WRITE_BUFFER_BYTES = 16L << 20;
+
+    private Defaults() {}
+  }
+
+  public WalServerConfig {
+    cluster.node(nodeId); // fails with the list of nodes when the id is unknown
+    if (snapshotEveryEntries < 100) {
+      throw new IllegalArgumentException("snapshot interval must be at least 100 entries, got " + snapshotEveryEntries);
+    }
+  }
+
+  public static WalServerConfig of(WalCluster cluster, String nodeId, Path dataDir, int metricsPort) {
+    return new WalServerConfig(cluster, nodeId, dataDir, metricsPort, Defaults.SNAPSHOT_EVERY_ENTRIES,
+        Defaults.ELECTION_TIMEOUT_MIN, Defaults.SEGMENT_SIZE_MAX_BYTES);
+  }
+
+  public WalServerConfig withSnapshotEveryEntries(long n) {
+    return new WalServerConfig(cluster, nodeId, dataDir, metricsPort, n, electionTimeoutMin, segmentSizeMaxBytes);
+  }
+
+  public WalServerConfig withSegmentSizeMaxBytes(long bytes) {
+    return new WalServerConfig(cluster, nodeId, dataDir, metricsPort, snapshotEveryEntries, electionTimeoutMin, bytes);
+  }
+}

@@ -1,0 +1,224 @@
+package io.ramify.wal.server;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Histogram;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.ramify.wal.proto.QueryRequest;
+import io.ramify.wal.proto.Rejection;
+import io.ramify.wal.proto.Reply;
+import io.ramify.wal.proto.WriteRequest;
+import io.ramify.wal.server.kv.RocksKv;
+import io.ramify.wal.server.kv.Writes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The thin Ratis shell around {@link OpLog}: decodes a committed entry, lets the core compute its
+ * writes, commits them with the entry's index in one RocksDB batch, and answers queries from a
+ * RocksDB snapshot. Entries are applied one at a time on Ratis's updater thread, so a snapshot
+ * taken on that thread reflects exactly the last applied entry.
+ */
+final class WalStateMachine extends BaseStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(WalStateMachine.class);
+
+  private final SnapshotStore storage = new SnapshotStore();
+  private final MetricRegistry metrics;
+  private volatile GroupDb db;
+  private Timer applyTimer;
+  private Histogram batchBytes;
+  private Counter appendedBytes;
+  private Counter rejections;
+
+  WalStateMachine(MetricRegistry metrics) {
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+    super.initialize(server, groupId, raftStorage);
+    storage.init(raftStorage);
+    String g = "wal.group." + groupId.getUuid().toString().substring(0, 8);
+    applyTimer = metrics.timer(g + ".apply");
+    batchBytes = metrics.histogram(g + ".batch_bytes");
+    appendedBytes = metrics.counter(g + ".appended_bytes");
+    rejections = metrics.counter(g + ".rejections");
+    getLifeCycle().startAndTransition(this::openDb);
+  }
+
+  /** Opens sm/db, first rebuilding it from the newest snapshot if it is missing or older. */
+  private void openDb() throws IOException {
+    Path dbDir = storage.dbDir();
+    Path snap = storage.newestDir();
+    TermIndex snapTi = snap == null ? null : SnapshotStore.termIndex(snap);
+    if (snap != null) {
+      TermIndex have = null;
+      if (Files.isDirectory(dbDir)) {
+        try (GroupDb probe = GroupDb.open(dbDir)) {
+          have = probe.applied();
+        }
+      }
+      if (have == null || have.getIndex() < snapTi.getIndex()) {
+        LOG.info("{}: restoring state from snapshot {} (database was at {})", getGroupId(), snapTi, have);
+        GroupDb.deleteTree(dbDir);
+        copyTree(snap, dbDir);
+      }
+    }
+    db = GroupDb.open(dbDir);
+    TermIndex applied = db.applied();
+    if (snapTi != null && (applied == null || applied.getIndex() < snapTi.getIndex())) {
+      applied = snapTi;
+    }
+    if (applied != null) {
+      setLastAppliedTermIndex(applied);
+    }
+    LOG.info("{}: state machine open at {}", getGroupId(), applied);
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    Files.createDirectories(to);
+    try (var s = Files.list(from)) {
+      for (Path p : s.toList()) {
+        Files.copy(p, to.resolve(p.getFileName()));
+      }
+    }
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return storage;
+  }
+
+  /** Ratis pauses the state machine before it replaces sm/ with an installed snapshot. */
+  @Override
+  public void pause() {
+    getLifeCycle().transition(LifeCycle.State.PAUSING);
+    closeDb();
+    getLifeCycle().transition(LifeCycle.State.PAUSED);
+  }
+
+  private void closeDb() {
+    GroupDb d = db;
+    db = null;
+    if (d != null) {
+      d.close();
+    }
+  }
+
+  /** After a snapshot was installed: rebuild sm/db from it (the old database is gone with sm/). */
+  @Override
+  public void reinitialize() throws IOException {
+    closeDb();
+    getLifeCycle().transition(LifeCycle.State.STARTING);
+    storage.reload();
+    openDb();
+    getLifeCycle().transition(LifeCycle.State.RUNNING);
+  }
+
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+    ByteString data = request.getMessage().getContent();
+    try {
+      WriteRequest req = WriteRequest.parseFrom(data.asReadOnlyByteBuffer());
+      data = ByteString.copyFrom(req.toBuilder().setLeaderTimeMillis(System.currentTimeMillis()).build()
+          .toByteArray());
+    } catch (InvalidProtocolBufferException e) {
+      // Applied as a typed MALFORMED rejection on every replica.
+    }
+    return TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request).setLogData(data).build();
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    TermIndex ti = TermIndex.valueOf(entry);
+    ByteString data = entry.getStateMachineLogEntry().getLogData();
+    Reply reply;
+    try (Timer.Context t = applyTimer.time(); RocksKv base = RocksKv.latest(db.rocks())) {
+      Writes writes = new Writes(base);
+      try {
+        WriteRequest req = WriteRequest.parseFrom(data.asReadOnlyByteBuffer());
+        reply = OpLog.apply(req, writes);
+        if (req.hasAppend() && !reply.hasRejected()) {
+          batchBytes.update(data.size());
+          appendedBytes.inc(data.size());
+        }
+      } catch (InvalidProtocolBufferException e) {
+        reply = rejection("write request does not parse: " + e.getMessage());
+      }
+      if (reply.hasRejected()) {
+        rejections.inc();
+        LOG.debug("{}: entry {} rejected: {}", getGroupId(), ti, reply.getRejected().getMessage());
+      }
+      db.commit(reply.hasRejected() ? null : writes, ti);
+    }
+    updateLastAppliedTermIndex(ti.getTerm(), ti.getIndex());
+    return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply.toByteArray())));
+  }
+
+  static Reply rejection(String message) {
+    return Reply.newBuilder().setRejected(Rejection.newBuilder().setCode(Rejection.Code.MALFORMED)
+        .setMessage(message)).build();
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    GroupDb d = db;
+    if (d == null) {
+      return CompletableFuture.failedFuture(new IOException(getGroupId() + ": state machine is being reloaded"));
+    }
+    Reply reply;
+    try (RocksKv snap = RocksKv.snapshot(d.rocks())) {
+      QueryRequest q = QueryRequest.parseFrom(request.getContent().asReadOnlyByteBuffer());
+      reply = Queries.answer(q, snap, System.currentTimeMillis());
+    } catch (InvalidProtocolBufferException e) {
+      reply = rejection("query does not parse: " + e.getMessage());
+    }
+    return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply.toByteArray())));
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    TermIndex ti = getLastAppliedTermIndex();
+    if (ti == null || ti.getIndex() < 0) {
+      return -1;
+    }
+    Files.createDirectories(storage.snapshotsDir());
+    Path tmp = storage.snapshotsDir().resolve("tmp-" + ti.getIndex() + "-" + System.nanoTime());
+    db.checkpoint(tmp);
+    // Entries after the database's own applied index up to ti are Raft configuration entries,
+    // which change nothing here, so the checkpoint reflects ti.
+    storage.publish(tmp, ti);
+    storage.cleanupOldSnapshots(null);
+    LOG.info("{}: snapshot taken at {}", getGroupId(), ti);
+    return ti.getIndex();
+  }
+
+  long approximateSizeBytes() {
+    GroupDb d = db;
+    return d == null ? -1 : d.approximateSizeBytes();
+  }
+
+  @Override
+  public void close() throws IOException {
+    closeDb();
+    super.close();
+  }
+}

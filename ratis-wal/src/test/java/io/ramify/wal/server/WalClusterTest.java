@@ -1,0 +1,206 @@
+package io.ramify.wal.server;
+
+import static io.ramify.wal.client.WalClient.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ramify.common.Generation;
+import io.ramify.common.Lsn;
+import io.ramify.common.Seq;
+import io.ramify.common.ShardMap;
+import io.ramify.common.TimelineId;
+import io.ramify.wal.client.Ops;
+import io.ramify.wal.client.TimelineWriter;
+import io.ramify.wal.client.WalClient;
+import io.ramify.wal.client.WalRejectedException;
+import io.ramify.wal.proto.GetStatus;
+import io.ramify.wal.proto.Op;
+import io.ramify.wal.proto.OpsChunk;
+import io.ramify.wal.proto.QueryRequest;
+import io.ramify.wal.proto.Rejection.Code;
+import io.ramify.wal.proto.TimelineStatus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** ratis-wal on a real 3-node cluster on loopback: ordering, failover, fencing, catch-up, rebuild. */
+class WalClusterTest {
+  @TempDir Path dir;
+
+  /** Reads every op of a timeline visible to one shard, from seq 1. */
+  static Map<Long, Op> readAll(WalClient c, TimelineId tl, int shard, int shards) {
+    Map<Long, Op> out = new TreeMap<>();
+    long from = 1;
+    for (int round = 0; round < 10_000; round++) {
+      OpsChunk chunk = await(c.readOps(tl, shard, shards, Seq.of(from), 1 << 20, 1000));
+      for (OpsChunk.SeqOp so : chunk.getOpsList()) {
+        if (out.put(so.getSeq(), so.getOp()) != null) {
+          throw new AssertionError("seq " + so.getSeq() + " returned twice");
+        }
+      }
+      from = chunk.getNextSeq();
+      if (from > chunk.getLastSeq()) {
+        return out;
+      }
+    }
+    throw new AssertionError("op stream did not end");
+  }
+
+  static TimelineWriter claimedWriter(WalClient c, TimelineId tl, long gen) {
+    TimelineStatus s = await(c.claim(tl, Generation.of(gen)));
+    return c.writer(tl, Generation.of(gen), s);
+  }
+
+  @Test
+  void opsAreCommittedAndReadBackInOrderPerShard() throws Exception {
+    try (WalTestCluster cl = new WalTestCluster(dir, 3, 3, 10_000); WalClient c = cl.client()) {
+      TimelineId tl = TimelineId.random();
+      await(c.createRoot(tl, 2));
+      TimelineWriter w = claimedWriter(c, tl, 1);
+      byte[] wal = new byte[3 * 8192 + 100];
+      new Random(7).nextBytes(wal);
+      w.submit(Ops.wal(0x1000000, wal, 0x1000000 + wal.length));
+      for (long seq = 2; seq <= 400; seq++) {
+        assertEquals(seq, w.submit(TestOps.opFor(seq)));
+      }
+      assertEquals(400L, w.flush().get(30, TimeUnit.SECONDS));
+
+      Map<Long, Op> shard0 = readAll(c, tl, 0, 2);
+      Map<Long, Op> shard1 = readAll(c, tl, 1, 2);
+      for (long seq = 2; seq <= 400; seq++) {
+        Op expected = TestOps.opFor(seq).toBuilder().setWalEnd(Math.max(seq * 100, 0x1000000 + wal.length)).build();
+        if (expected.hasFile()) {
+          assertEquals(expected, shard0.get(seq), "file event " + seq + " on shard 0");
+          assertEquals(expected, shard1.get(seq), "file event " + seq + " on shard 1");
+        } else {
+          int owner = ShardMap.shardOf(expected.getBlock().getFile(), expected.getBlock().getBlock(), 2);
+          assertEquals(expected, (owner == 0 ? shard0 : shard1).get(seq), "block op " + seq);
+          assertFalse((owner == 0 ? shard1 : shard0).containsKey(seq), "block op " + seq + " on the wrong shard");
+        }
+      }
+      assertFalse(shard0.containsKey(1L), "WAL ops are not streamed to page stores");
+      assertArrayEquals(wal, await(c.readWal(tl, Lsn.of(0x1000000), 1 << 20)));
+      TimelineStatus s = await(c.status(tl));
+      assertEquals(400, s.getLastSeq());
+      assertEquals(0x1000000 + wal.length, s.getWalWrittenEnd());
+    }
+  }
+
+  @Test
+  void leaderKilledDuringAppendsLosesAndDoublesNothing() throws Exception {
+    try (WalTestCluster cl = new WalTestCluster(dir, 3, 1, 10_000); WalClient c = cl.client()) {
+      TimelineId tl = TimelineId.random();
+      await(c.createRoot(tl, 1));
+      TimelineWriter w = claimedWriter(c, tl, 1);
+      int total = 3000;
+      int killed = -1;
+      for (long seq = 1; seq <= total; seq++) {
+        w.submit(TestOps.opFor(seq));
+        if (seq == 1000) {
+          killed = cl.leaderOf(0);
+          cl.stop(killed);
+        }
+      }
+      assertEquals(total, w.flush().get(90, TimeUnit.SECONDS));
+      assertTrue(killed >= 0);
+      Map<Long, Op> all = readAll(c, tl, 0, 1);
+      assertEquals(total, all.size(), "every acknowledged op is present exactly once");
+      for (long seq = 1; seq <= total; seq++) {
+        assertEquals(TestOps.opFor(seq), all.get(seq), "op at seq " + seq);
+      }
+      assertEquals(total, await(c.status(tl)).getLastSeq(), "seq is gapless and has no duplicates");
+      cl.start(killed);
+      cl.awaitCaughtUp(killed, 0, Duration.ofSeconds(60));
+    }
+  }
+
+  @Test
+  void olderGenerationIsRefusedFromTheMomentANewerClaims() throws Exception {
+    try (WalTestCluster cl = new WalTestCluster(dir, 3, 1, 10_000); WalClient c = cl.client()) {
+      TimelineId tl = TimelineId.random();
+      await(c.createRoot(tl, 1));
+      TimelineWriter a = claimedWriter(c, tl, 1);
+      for (long seq = 1; seq <= 50; seq++) {
+        a.submit(TestOps.opFor(seq));
+      }
+      a.flush().get(30, TimeUnit.SECONDS);
+
+      TimelineWriter b = claimedWriter(c, tl, 2);
+      a.submit(TestOps.opFor(51));
+      Exception e = assertThrows(Exception.class, () -> a.flush().get(30, TimeUnit.SECONDS));
+      WalRejectedException r = (WalRejectedException) e.getCause();
+      assertEquals(Code.STALE_GENERATION, r.code(), r.getMessage());
+      assertThrows(WalRejectedException.class, () -> a.submit(TestOps.opFor(52)), "a fenced writer stays failed");
+
+      assertEquals(51L, b.submit(TestOps.opFor(51)));
+      b.flush().get(30, TimeUnit.SECONDS);
+      WalRejectedException old = assertThrows(WalRejectedException.class,
+          () -> await(c.claim(tl, Generation.of(1))));
+      assertEquals(Code.STALE_GENERATION, old.code());
+      assertEquals(51, await(c.status(tl)).getLastSeq());
+      assertEquals(2, await(c.status(tl)).getGeneration());
+    }
+  }
+
+  @Test
+  void restartedNodeCatchesUp() throws Exception {
+    try (WalTestCluster cl = new WalTestCluster(dir, 3, 1, 10_000); WalClient c = cl.client()) {
+      TimelineId tl = TimelineId.random();
+      await(c.createRoot(tl, 1));
+      TimelineWriter w = claimedWriter(c, tl, 1);
+      int follower = (cl.leaderOf(0) + 1) % 3;
+      cl.stop(follower);
+      for (long seq = 1; seq <= 300; seq++) {
+        w.submit(TestOps.opFor(seq));
+      }
+      w.flush().get(30, TimeUnit.SECONDS);
+      cl.start(follower);
+      cl.awaitCaughtUp(follower, 0, Duration.ofSeconds(60));
+      assertEquals(await(c.status(tl)), localStatus(cl, follower, tl));
+    }
+  }
+
+  @Test
+  void nodeWhoseDataWasDeletedRejoinsBySnapshot() throws Exception {
+    try (WalTestCluster cl = new WalTestCluster(dir, 3, 1, 100); WalClient c = cl.client()) {
+      TimelineId tl = TimelineId.random();
+      await(c.createRoot(tl, 1));
+      TimelineWriter w = claimedWriter(c, tl, 1);
+      int follower = (cl.leaderOf(0) + 1) % 3;
+      cl.stop(follower);
+      GroupDb.deleteTree(cl.dataDir(follower));
+      for (long seq = 1; seq <= 3000; seq++) {
+        w.submit(TestOps.opFor(seq));
+        if (seq % 10 == 0) {
+          w.flush().get(30, TimeUnit.SECONDS); // many small entries, so snapshots and purges happen
+        }
+      }
+      w.flush().get(30, TimeUnit.SECONDS);
+      int leader = cl.leaderOf(0);
+      long logStart = cl.division(leader, 0).getRaftLog().getStartIndex();
+      assertTrue(logStart > 1, "the leader's log was trimmed after snapshots (starts at " + logStart + ")");
+
+      cl.start(follower);
+      cl.awaitCaughtUp(follower, 0, Duration.ofSeconds(90));
+      assertEquals(await(c.status(tl)), localStatus(cl, follower, tl));
+      Path snapshots = cl.dataDir(follower).resolve(cl.cluster.groupId(0).getUuid().toString()).resolve("sm")
+          .resolve("snapshots");
+      assertTrue(Files.isDirectory(snapshots), "the follower received a snapshot in " + snapshots);
+    }
+  }
+
+  static TimelineStatus localStatus(WalTestCluster cl, int node, TimelineId tl) throws Exception {
+    var q = QueryRequest.newBuilder().setStatus(GetStatus.newBuilder()
+        .setTimeline(com.google.protobuf.ByteString.copyFrom(tl.toBytes()))).build();
+    return cl.localQuery(node, 0, q).getStatus();
+  }
+}
