@@ -65,6 +65,7 @@ public final class VanillaPostgres implements AutoCloseable {
     }
     if (ROOT) {
       Processes.run(List.of("chown", "-R", OS_USER + ":", pg.baseDir.toString()), TIMEOUT);
+      allowTraversal(pg.baseDir.getParent());
     }
     List<String> cmd = new ArrayList<>(List.of("-D", pg.dataDir().toString(), "-k", "-U", SUPERUSER,
         "--auth=trust", "--locale=C", "--encoding=UTF8", "--no-sync"));
@@ -83,6 +84,23 @@ public final class VanillaPostgres implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     return pg;
+  }
+
+  /**
+   * The postgres user must be able to walk down to its directory; JUnit's temporary directories
+   * are private to root, so their ancestors get the search bit for others (never read access).
+   */
+  static void allowTraversal(Path dir) {
+    for (Path p = dir; p != null; p = p.getParent()) {
+      try {
+        var perms = java.nio.file.Files.getPosixFilePermissions(p);
+        if (perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+          java.nio.file.Files.setPosixFilePermissions(p, perms);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot make " + p + " traversable for the postgres user", e);
+      }
+    }
   }
 
   public Path dataDir() {
