@@ -53,6 +53,11 @@ public final class WalClient implements AutoCloseable {
   private final WalCluster cluster;
   private final WalClientConfig config;
   private final List<RaftClient> groups = new ArrayList<>();
+  private final com.codahale.metrics.MetricRegistry metrics = new com.codahale.metrics.MetricRegistry();
+  private final com.codahale.metrics.Timer appendLatency = metrics.timer("wal.client.append_commit");
+  private final com.codahale.metrics.Histogram appendBytes = metrics.histogram("wal.client.append_batch_bytes");
+  private final com.codahale.metrics.Counter rejections = metrics.counter("wal.client.rejections");
+  private final com.codahale.metrics.Counter unavailable = metrics.counter("wal.client.unavailable");
   /** One thread, so writers see their batches complete in order. */
   private final java.util.concurrent.ExecutorService callbacks = java.util.concurrent.Executors
       .newSingleThreadExecutor(r -> {
@@ -136,9 +141,18 @@ public final class WalClient implements AutoCloseable {
         .setGeneration(gen.value()))).thenApply(Reply::getStatus);
   }
 
+  /** Appends a batch; completes once a Raft majority has committed it (or with a refusal). */
   public CompletableFuture<AppendResult> append(OpBatch batch) {
     TimelineId tl = TimelineId.fromBytes(batch.getTimeline().toByteArray());
-    return write(tl, WriteRequest.newBuilder().setAppend(batch)).thenApply(Reply::getAppended);
+    com.codahale.metrics.Timer.Context t = appendLatency.time();
+    appendBytes.update(batch.getSerializedSize());
+    return write(tl, WriteRequest.newBuilder().setAppend(batch)).thenApply(Reply::getAppended)
+        .whenComplete((r, e) -> t.stop());
+  }
+
+  /** Client-side figures: append-to-commit latency, batch sizes, refusals, unavailability. */
+  public com.codahale.metrics.MetricRegistry metrics() {
+    return metrics;
   }
 
   public CompletableFuture<TimelineStatus> ack(TimelineId tl, int shard, Seq seq) {
@@ -229,11 +243,13 @@ public final class WalClient implements AutoCloseable {
   private CompletableFuture<Reply> unwrap(CompletableFuture<RaftClientReply> f, TimelineId tl) {
     return f.handle((r, err) -> {
       if (err != null) {
+        unavailable.inc();
         Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
         throw new WalUnavailableException("ratis-wal group " + groupOf(tl) + " of timeline " + tl.shortForm()
             + " did not answer: " + cause, cause);
       }
       if (!r.isSuccess()) {
+        unavailable.inc();
         throw new WalUnavailableException("ratis-wal group " + groupOf(tl) + " failed: " + r.getException(),
             r.getException());
       }
@@ -244,6 +260,7 @@ public final class WalClient implements AutoCloseable {
         throw new IllegalStateException("ratis-wal sent a reply that does not parse", e);
       }
       if (reply.hasRejected()) {
+        rejections.inc();
         throw new WalRejectedException(reply.getRejected());
       }
       return reply;

@@ -57,6 +57,7 @@ public final class WalServer implements AutoCloseable {
         .build();
     server.start();
     addMissingGroups(config, server);
+    registerGauges(config, server, metrics);
     WalServer ws = new WalServer(config, server, metrics, null);
     OpsHttpServer http = config.metricsPort() < 0 ? null
         : OpsHttpServer.start(self.host(), config.metricsPort(), metrics, ws::health);
@@ -102,6 +103,32 @@ public final class WalServer implements AutoCloseable {
         throw new IOException("node " + c.nodeId() + " could not add group " + i + ": " + r.getException());
       }
       LOG.info("node {} added group {} ({})", c.nodeId(), i, g.getGroupId());
+    }
+  }
+
+  /** Per group: commit and applied index, apply lag, whether this node leads it. */
+  private static void registerGauges(WalServerConfig c, RaftServer server, MetricRegistry metrics) {
+    for (int i = 0; i < c.cluster().groupCount(); i++) {
+      RaftGroupId gid = c.cluster().groupId(i);
+      String p = "wal.group" + i + ".";
+      metrics.gauge(p + "commit_index", () -> () -> division(server, gid).map(d -> d.getRaftLog()
+          .getLastCommittedIndex()).orElse(-1L));
+      metrics.gauge(p + "applied_index", () -> () -> division(server, gid).map(d -> d.getInfo()
+          .getLastAppliedIndex()).orElse(-1L));
+      metrics.gauge(p + "apply_lag_entries", () -> () -> division(server, gid).map(d -> d.getRaftLog()
+          .getLastCommittedIndex() - d.getInfo().getLastAppliedIndex()).orElse(-1L));
+      metrics.gauge(p + "is_leader", () -> () -> division(server, gid).map(d -> d.getInfo().isLeader() ? 1 : 0)
+          .orElse(0));
+      metrics.gauge(p + "db_bytes", () -> () -> division(server, gid).map(d -> ((WalStateMachine) d
+          .getStateMachine()).approximateSizeBytes()).orElse(-1L));
+    }
+  }
+
+  private static java.util.Optional<RaftServer.Division> division(RaftServer server, RaftGroupId gid) {
+    try {
+      return java.util.Optional.of(server.getDivision(gid));
+    } catch (IOException e) {
+      return java.util.Optional.empty();
     }
   }
 

@@ -55,7 +55,7 @@ final class WalStateMachine extends BaseStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
-    String g = "wal.group." + groupId.getUuid().toString().substring(0, 8);
+    String g = "wal.group_" + groupId.getUuid().toString().substring(0, 8);
     applyTimer = metrics.timer(g + ".apply");
     batchBytes = metrics.histogram(g + ".batch_bytes");
     appendedBytes = metrics.counter(g + ".appended_bytes");

@@ -1,0 +1,140 @@
+package io.ramify.cli;
+
+import io.ramify.wal.client.WalCluster;
+import io.ramify.wal.server.WalServer;
+import io.ramify.wal.server.WalServerConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code ramify wal-server}: runs one ratis-wal node until it is stopped (SIGTERM or Ctrl-C). */
+@Command(name = "wal-server", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
+    description = {
+        "Runs one ratis-wal node: a Raft server (Apache Ratis, gRPC) hosting every group of the cluster,",
+        "each group a fenced op log per timeline with its WAL archive and index, state in RocksDB.",
+        "",
+        "Every option can also be set in a config file (--config) as KEY=VALUE with the option's long",
+        "name without dashes, e.g. 'node-id=n0'. Flags on the command line win over the file.",
+        "",
+        "Example, a 3-node cluster on one machine:",
+        "  ramify wal-server --node-id n0 --nodes n0=127.0.0.1:9870,n1=127.0.0.1:9871,n2=127.0.0.1:9872 \\",
+        "      --data-dir /var/lib/ramify/wal-n0 --metrics-port 9970",
+        "Then GET http://127.0.0.1:9970/health shows each group's leader and lag, /metrics the figures."})
+public final class WalServerCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "Properties file with any of the options below.")
+  Path config;
+
+  @Option(names = "--node-id", paramLabel = "ID", description = "This node's id, one of those in --nodes.")
+  String nodeId;
+
+  @Option(names = "--nodes", paramLabel = "ID=HOST:PORT,...",
+      description = "Every node of the cluster with its Raft (gRPC) address; the same list on every node.")
+  String nodes;
+
+  @Option(names = "--cluster-name", paramLabel = "NAME", description = "Names the Raft groups (default: ${DEFAULT-VALUE}).")
+  String clusterName = "ramify";
+
+  @Option(names = "--groups", paramLabel = "N",
+      description = "Raft groups hosted by the cluster; timelines are spread over them (default: one per node).")
+  Integer groups;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "Where Raft logs, snapshots and RocksDB live.")
+  Path dataDir;
+
+  @Option(names = "--metrics-port", paramLabel = "PORT",
+      description = "HTTP port for /metrics and /health; 0 picks a free port, -1 disables (default: ${DEFAULT-VALUE}).")
+  int metricsPort = 0;
+
+  @Option(names = "--snapshot-every-entries", paramLabel = "N",
+      description = "Snapshot (RocksDB checkpoint) after N log entries, then trim the Raft log (default: ${DEFAULT-VALUE}).")
+  long snapshotEveryEntries = WalServerConfig.Defaults.SNAPSHOT_EVERY_ENTRIES;
+
+  @Option(names = "--election-timeout-min-ms", paramLabel = "MS",
+      description = "Lower bound of the randomised Raft election timeout (default: ${DEFAULT-VALUE}).")
+  long electionTimeoutMinMs = WalServerConfig.Defaults.ELECTION_TIMEOUT_MIN.toMillis();
+
+  @Override
+  public Integer call() throws Exception {
+    applyConfigFile();
+    if (nodeId == null || nodes == null || dataDir == null) {
+      throw new ParameterException(spec.commandLine(), "--node-id, --nodes and --data-dir are required "
+          + "(on the command line or in --config)");
+    }
+    List<WalCluster.Node> ns;
+    WalServerConfig cfg;
+    try {
+      ns = WalCluster.parseNodes(nodes);
+      WalCluster cluster = new WalCluster(clusterName, ns, groups == null ? ns.size() : groups);
+      cfg = new WalServerConfig(cluster, nodeId, dataDir, metricsPort, snapshotEveryEntries,
+          Duration.ofMillis(electionTimeoutMinMs), WalServerConfig.Defaults.SEGMENT_SIZE_MAX_BYTES);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    WalServer server = WalServer.start(cfg);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        server.close();
+      } catch (IOException e) {
+        System.err.println("error while stopping: " + e);
+      }
+      stopped.countDown();
+    }, "shutdown"));
+    System.out.printf("ratis-wal node %s up: raft %s, metrics %s%n", nodeId, cfg.cluster().node(nodeId).address(),
+        server.metricsPort() < 0 ? "off" : "http://" + cfg.cluster().node(nodeId).host() + ":" + server.metricsPort());
+    stopped.await();
+    return 0;
+  }
+
+  /** Fills options not given on the command line from the config file. */
+  private void applyConfigFile() throws IOException {
+    if (config == null) {
+      return;
+    }
+    Properties p = new Properties();
+    try (InputStream in = Files.newInputStream(config)) {
+      p.load(in);
+    }
+    for (String key : p.stringPropertyNames()) {
+      var opt = spec.findOption("--" + key);
+      if (opt == null || key.equals("config")) {
+        throw new ParameterException(spec.commandLine(), "unknown key '" + key + "' in " + config);
+      }
+      if (!spec.commandLine().getParseResult().hasMatchedOption(opt)) {
+        try {
+          opt.setValue(convert(opt, p.getProperty(key).trim()));
+        } catch (NumberFormatException e) {
+          throw new ParameterException(spec.commandLine(), "key '" + key + "' in " + config + " is not a number: '"
+              + p.getProperty(key) + "'");
+        }
+      }
+    }
+  }
+
+  private static Object convert(picocli.CommandLine.Model.OptionSpec opt, String v) {
+    Class<?> t = opt.type();
+    if (t == int.class || t == Integer.class) {
+      return Integer.parseInt(v);
+    }
+    if (t == long.class || t == Long.class) {
+      return Long.parseLong(v);
+    }
+    if (t == Path.class) {
+      return Path.of(v);
+    }
+    return v;
+  }
+}
