@@ -26,6 +26,7 @@ import io.ramify.wal.proto.WriteRequest;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -129,9 +130,13 @@ public final class WalClient implements AutoCloseable {
                 + "; the nearest record end at or before it is " + end).build());
       }
       return cutFor(parent, lsn);
-    }).thenCompose(cut -> status(parent).thenCompose(ps -> write(child, WriteRequest.newBuilder().setCreate(
-        CreateTimeline.newBuilder().setTimeline(id(child)).setParent(id(parent)).setForkLsn(lsn.value())
-            .setForkCut(cut.value()).setShardCount(shardCount).setWalSegmentSize(ps.getWalSegmentSize())))))
+    }).thenCompose(cut -> status(parent).thenCompose(ps -> {
+      long pageStart = lsn.value() / WalLimits.WAL_PAGE_SIZE * WalLimits.WAL_PAGE_SIZE;
+      return readWalFully(parent, Lsn.of(pageStart), (int) (lsn.value() - pageStart)).thenCompose(prefix -> write(
+          child, WriteRequest.newBuilder().setCreate(CreateTimeline.newBuilder().setTimeline(id(child))
+              .setParent(id(parent)).setForkLsn(lsn.value()).setForkCut(cut.value()).setShardCount(shardCount)
+              .setWalSegmentSize(ps.getWalSegmentSize()).setForkPagePrefix(ByteString.copyFrom(prefix)))));
+    }))
         .thenApply(Reply::getStatus);
   }
 
@@ -188,6 +193,25 @@ public final class WalClient implements AutoCloseable {
         return readWal(TimelineId.fromBytes(s.getParent().toByteArray()), lsn, n);
       }
       return readOwnWal(tl, lsn, maxBytes);
+    });
+  }
+
+  /** Exactly {@code len} bytes of WAL as {@code tl} sees it from {@code lsn}, across fork points. */
+  public CompletableFuture<byte[]> readWalFully(TimelineId tl, Lsn lsn, int len) {
+    if (len == 0) {
+      return CompletableFuture.completedFuture(new byte[0]);
+    }
+    return readWal(tl, lsn, len).thenCompose(first -> {
+      if (first.length == 0) {
+        throw new WalRejectedException(io.ramify.wal.proto.Rejection.newBuilder()
+            .setCode(io.ramify.wal.proto.Rejection.Code.BEYOND_END)
+            .setMessage("WAL of timeline " + tl + " ends before " + lsn.plus(len)).build());
+      }
+      return readWalFully(tl, lsn.plus(first.length), len - first.length).thenApply(rest -> {
+        byte[] all = Arrays.copyOf(first, len);
+        System.arraycopy(rest, 0, all, first.length, rest.length);
+        return all;
+      });
     });
   }
 

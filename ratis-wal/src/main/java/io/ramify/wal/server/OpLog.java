@@ -85,13 +85,19 @@ public final class OpLog {
       b.addShardAcks(0);
     }
     if (fork) {
-      b.setLastRecordEnd(c.getForkLsn()).setWalWrittenEnd(c.getForkLsn());
+      if (c.getForkPagePrefix().size() != c.getForkLsn() % WalLimits.WAL_PAGE_SIZE) {
+        throw new Rejected(Code.MALFORMED, "fork " + tl + " at " + Lsn.of(c.getForkLsn()) + " needs the "
+            + c.getForkLsn() % WalLimits.WAL_PAGE_SIZE + " bytes of its fork page below the fork LSN, got "
+            + c.getForkPagePrefix().size());
+      }
+      long pageStart = c.getForkLsn() / WalLimits.WAL_PAGE_SIZE * WalLimits.WAL_PAGE_SIZE;
+      b.setLastRecordEnd(c.getForkLsn()).setWalWrittenEnd(c.getForkLsn()).setFirstWalLsn(pageStart);
     }
     TimelineStatus s = b.build();
     byte[] existing = w.get(Keys.of(Keys.TIMELINE, tl));
     if (existing != null) {
       TimelineStatus e = Codec.status(existing);
-      if (e.getParent().equals(c.getParent()) && e.getForkLsn() == c.getForkLsn()
+      if (e.getParent().equals(c.getParent()) && e.getForkLsn() == c.getForkLsn() && e.getWalSegmentSize() == seg
           && e.getForkCut() == c.getForkCut() && e.getShardCount() == shards) {
         return Reply.newBuilder().setStatus(e).build(); // a retried create: same answer, no change
       }
@@ -99,6 +105,9 @@ public final class OpLog {
     }
     save(tl, s, w);
     if (fork) {
+      if (!c.getForkPagePrefix().isEmpty()) {
+        WalArchive.storeForkPrefix(tl, c.getForkLsn(), c.getForkPagePrefix().toByteArray(), w);
+      }
       long next = WalIndex.startAfter(c.getForkLsn(), seg);
       w.put(Keys.of(Keys.DECODER, tl), new WalIndex.DecoderState(next, -1).encode());
     }

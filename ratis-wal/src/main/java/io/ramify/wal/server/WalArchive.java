@@ -21,22 +21,30 @@ import java.util.Arrays;
 final class WalArchive {
   private WalArchive() {}
 
-  /** The lowest LSN this timeline holds WAL for itself. */
+  /** The lowest LSN this timeline holds WAL for itself; below it, a fork reads its parent's. */
   static long ownStart(TimelineStatus s) {
     return s.getParent().isEmpty() ? s.getFirstWalLsn() : s.getForkLsn();
   }
 
   /**
-   * Stores {@code data} at {@code lsn}. Bytes below a fork's LSN belong to the parent and are
-   * dropped (they are the parent's, identical by construction). Returns the status with the
-   * written end raised.
+   * The lowest LSN stored here: for a fork, the start of the page holding its fork LSN, whose
+   * prefix (the parent's bytes) it received at creation so its WAL pages are whole.
+   */
+  static long storedStart(TimelineStatus s) {
+    return s.getFirstWalLsn();
+  }
+
+  /**
+   * Stores {@code data} at {@code lsn}. Bytes below a fork's stored start belong to the parent and
+   * are dropped; the prefix of its fork page is checked like any immutable WAL. Returns the status
+   * with the written end raised.
    */
   static TimelineStatus write(TimelineId tl, TimelineStatus s, long lsn, byte[] data, long leaderMillis,
       Writes w) throws Rejected {
     long from = lsn;
     int skip = 0;
-    if (!s.getParent().isEmpty() && from < s.getForkLsn()) {
-      skip = (int) Math.min(data.length, s.getForkLsn() - from);
+    if (!s.getParent().isEmpty() && from < storedStart(s)) {
+      skip = (int) Math.min(data.length, storedStart(s) - from);
       from += skip;
     }
     if (skip == data.length) {
@@ -82,6 +90,13 @@ final class WalArchive {
       throw new Rejected(Code.WAL_CONFLICT, "WAL write on timeline " + tl + " changes the byte at "
           + Lsn.of(lsn + at) + ", below the end of the last complete record; WAL there is immutable");
     }
+  }
+
+  /** Stores a fork's page prefix at creation: the parent's bytes from the page start to the fork LSN. */
+  static void storeForkPrefix(TimelineId tl, long forkLsn, byte[] prefix, Writes w) {
+    byte[] page = new byte[WAL_PAGE_SIZE];
+    System.arraycopy(prefix, 0, page, 0, prefix.length);
+    w.put(Keys.of(Keys.PAGE, tl, forkLsn / WAL_PAGE_SIZE), page);
   }
 
   /** Zeroes the torn tail beyond the last complete record, as a new generation takes over. */
@@ -138,10 +153,10 @@ final class WalArchive {
     }
   }
 
-  /** The timeline's own written WAL as a {@link WalSource} for the record decoder. */
-  static WalSource source(Kv kv, TimelineId tl, long ownStart, long writtenEnd) {
+  /** The timeline's stored WAL as a {@link WalSource} for the record decoder. */
+  static WalSource source(Kv kv, TimelineId tl, long storedStart, long writtenEnd) {
     return (lsn, dst, off, len) -> {
-      if (lsn < ownStart || lsn >= writtenEnd) {
+      if (lsn < storedStart || lsn >= writtenEnd) {
         return 0;
       }
       int n = (int) Math.min(len, writtenEnd - lsn);

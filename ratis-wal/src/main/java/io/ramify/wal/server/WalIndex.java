@@ -52,7 +52,7 @@ final class WalIndex {
 
   /** Decodes every complete record now available and indexes it. Returns the updated status. */
   static TimelineStatus advance(TimelineId tl, TimelineStatus s, Writes w) {
-    long ownStart = WalArchive.ownStart(s);
+    long ownStart = WalArchive.storedStart(s);
     WalSource src = WalArchive.source(w, tl, ownStart, s.getWalWrittenEnd());
     DecoderState st = DecoderState.decode(w.get(Keys.of(Keys.DECODER, tl)));
     if (st.next() < 0) {

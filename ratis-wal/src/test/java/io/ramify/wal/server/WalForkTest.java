@@ -1,0 +1,115 @@
+package io.ramify.wal.server;
+
+import static io.ramify.wal.client.WalClient.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ramify.common.Generation;
+import io.ramify.common.Lsn;
+import io.ramify.common.Seq;
+import io.ramify.common.TimelineId;
+import io.ramify.pgwal.WalDecoder;
+import io.ramify.pgwal.WalRecord;
+import io.ramify.pgwal.WalSegmentFiles;
+import io.ramify.testsupport.VanillaPostgres;
+import io.ramify.wal.client.Ops;
+import io.ramify.wal.client.TimelineWriter;
+import io.ramify.wal.client.WalClient;
+import io.ramify.wal.client.WalRejectedException;
+import io.ramify.wal.proto.Rejection.Code;
+import io.ramify.wal.proto.TimelineStatus;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Forks on a real cluster with real Postgres WAL: a fork is made only at the end of a complete
+ * record in the parent's durable WAL, gets the parent's cut at that LSN, reads its parent's WAL
+ * below the fork LSN and its own from there, and a newer generation's claim drops a torn tail.
+ */
+class WalForkTest {
+  @TempDir Path dir;
+
+  @Test
+  void forkAtARecordEndSeesParentWalBelowAndItsOwnAbove() throws Exception {
+    byte[] wal;
+    List<WalRecord> records = new ArrayList<>();
+    long start;
+    try (VanillaPostgres pg = VanillaPostgres.init(dir.resolve("pg"), List.of(), Map.of())) {
+      pg.start();
+      pg.pgbench("-i", "-s", "1", "-q");
+      pg.stop();
+      try (WalSegmentFiles files = WalSegmentFiles.open(pg.walDir())) {
+        start = files.segmentStarts().getFirst();
+        long next = WalDecoder.firstRecordStartOnPage(files, start);
+        long prev = -1;
+        for (Optional<WalRecord> r; (r = WalDecoder.decode(files, next, prev, files.segmentSize())).isPresent(); ) {
+          records.add(r.get());
+          prev = r.get().start();
+          next = WalDecoder.nextRecordStart(r.get(), files.segmentSize());
+        }
+        long end = (records.getLast().end() + 8191) / 8192 * 8192;
+        wal = new byte[(int) (end - start)];
+        files.read(start, wal, 0, wal.length);
+      }
+    }
+    try (WalTestCluster cl = new WalTestCluster(dir.resolve("wal"), 3, 2, 10_000); WalClient c = cl.client()) {
+      TimelineId parent = TimelineId.random();
+      await(c.createRoot(parent, 1));
+      TimelineWriter w = c.writer(parent, Generation.of(1), await(c.claim(parent, Generation.of(1))));
+      for (int off = 0; off < wal.length; off += 64 * 1024) {
+        int n = Math.min(64 * 1024, wal.length - off);
+        w.submit(Ops.wal(start + off, Arrays.copyOfRange(wal, off, off + n), start + off + n));
+        if (off % (1 << 20) == 0) {
+          w.submit(TestOps.opFor(1).toBuilder().setWalEnd(start + off + n).build());
+        }
+      }
+      w.flush().get(60, TimeUnit.SECONDS);
+      TimelineStatus ps = await(c.status(parent));
+      assertEquals(Lsn.of(records.getLast().end()), Lsn.of(ps.getLastRecordEnd()));
+
+      WalRecord mid = records.get(records.size() / 2);
+      Lsn x = Lsn.of(mid.end());
+      WalRejectedException notAnEnd = assertThrows(WalRejectedException.class,
+          () -> await(c.createFork(TimelineId.random(), parent, x.plus(-1), 1)));
+      assertTrue(notAnEnd.getMessage().contains(Lsn.of(records.get(records.size() / 2 - 1).end()).toString()),
+          notAnEnd.getMessage());
+      assertEquals(Code.BEYOND_END, assertThrows(WalRejectedException.class,
+          () -> await(c.createFork(TimelineId.random(), parent, Lsn.of(ps.getLastRecordEnd() + 8), 1))).code());
+
+      TimelineId child = TimelineId.random();
+      TimelineStatus cs = await(c.createFork(child, parent, x, 1));
+      assertEquals(x.value(), cs.getForkLsn());
+      assertEquals(await(c.cutFor(parent, x)).value(), cs.getForkCut());
+      assertEquals(x.value(), cs.getLastRecordEnd());
+
+      // Below the fork LSN the child reads its parent's WAL; at and above it, nothing yet.
+      long from = x.value() - 20_000;
+      byte[] below = await(c.readWal(child, Lsn.of(from), 1 << 20));
+      assertEquals(20_000, below.length, "a read stops at the fork LSN");
+      assertArrayEquals(Arrays.copyOfRange(wal, (int) (from - start), (int) (x.value() - start)), below);
+      assertEquals(0, await(c.readWal(child, x, 100)).length);
+
+      // The child's compute rewrites the page holding X with the parent's prefix and its own WAL:
+      // here, the parent's own next records, which are valid WAL continuing from X.
+      TimelineWriter cw = c.writer(child, Generation.of(1), await(c.claim(child, Generation.of(1))));
+      long page = x.value() / 8192 * 8192;
+      long upTo = records.get(records.size() / 2 + 50).end();
+      cw.submit(Ops.wal(page, Arrays.copyOfRange(wal, (int) (page - start), (int) (upTo - start)), upTo));
+      cw.flush().get(30, TimeUnit.SECONDS);
+      assertEquals(Lsn.of(upTo), Lsn.of(await(c.status(child)).getLastRecordEnd()), "the child indexes its own WAL");
+      assertEquals(Lsn.of(records.get(records.size() / 2 + 10).end()),
+          await(c.recordEndAtOrBefore(child, Lsn.of(records.get(records.size() / 2 + 11).end() - 1))));
+      assertEquals(x, await(c.recordEndAtOrBefore(child, x)), "the fork LSN is a record end of the child");
+      assertEquals(Seq.NONE, await(c.cutFor(child, x)), "the child has no ops of its own at X");
+    }
+  }
+}
