@@ -245,6 +245,32 @@ public final class WalClient implements AutoCloseable {
         .setTimeline(id(tl)))).thenApply(r -> r.getCheckpoints().getCheckpointsList());
   }
 
+  /** Every timeline of every group, with its counters (parent, fork point, last seq, acks). */
+  public CompletableFuture<List<TimelineStatus>> listTimelines() {
+    List<CompletableFuture<List<TimelineStatus>>> parts = new ArrayList<>();
+    for (int g = 0; g < groups.size(); g++) {
+      parts.add(listGroup(g, com.google.protobuf.ByteString.EMPTY, new ArrayList<>()));
+    }
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      List<TimelineStatus> all = new ArrayList<>();
+      parts.forEach(p -> all.addAll(p.join()));
+      return all;
+    });
+  }
+
+  private CompletableFuture<List<TimelineStatus>> listGroup(int g, com.google.protobuf.ByteString after,
+      List<TimelineStatus> acc) {
+    QueryRequest q = QueryRequest.newBuilder().setListTimelines(io.ramify.wal.proto.ListTimelines.newBuilder()
+        .setAfter(after).setMax(WalLimits.MAX_TIMELINES_LISTED)).build();
+    return unwrap(groups.get(g).async().sendReadOnly(message(q.toByteArray())), "group " + g).thenCompose(r -> {
+      acc.addAll(r.getTimelines().getTimelinesList());
+      if (!r.getTimelines().getMore() || acc.isEmpty()) {
+        return CompletableFuture.completedFuture(acc);
+      }
+      return listGroup(g, acc.getLast().getTimeline(), acc);
+    });
+  }
+
   /** A batching writer for one timeline and generation, after a successful claim. */
   public TimelineWriter writer(TimelineId tl, Generation gen, TimelineStatus claimed) {
     return new TimelineWriter(this, tl, gen, claimed);
@@ -252,30 +278,30 @@ public final class WalClient implements AutoCloseable {
 
   CompletableFuture<Reply> write(TimelineId tl, WriteRequest.Builder req) {
     RaftClient c = groups.get(groupOf(tl));
-    return unwrap(c.async().send(message(req.build().toByteArray())), tl);
+    return unwrap(c.async().send(message(req.build().toByteArray())), "group " + groupOf(tl) + " of timeline "
+        + tl.shortForm());
   }
 
   private CompletableFuture<Reply> query(TimelineId tl, QueryRequest.Builder req) {
     RaftClient c = groups.get(groupOf(tl));
-    return unwrap(c.async().sendReadOnly(message(req.build().toByteArray())), tl);
+    return unwrap(c.async().sendReadOnly(message(req.build().toByteArray())), "group " + groupOf(tl)
+        + " of timeline " + tl.shortForm());
   }
 
   private static Message message(byte[] b) {
     return Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(b));
   }
 
-  private CompletableFuture<Reply> unwrap(CompletableFuture<RaftClientReply> f, TimelineId tl) {
+  private CompletableFuture<Reply> unwrap(CompletableFuture<RaftClientReply> f, String where) {
     return f.handle((r, err) -> {
       if (err != null) {
         unavailable.inc();
         Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-        throw new WalUnavailableException("ratis-wal group " + groupOf(tl) + " of timeline " + tl.shortForm()
-            + " did not answer: " + cause, cause);
+        throw new WalUnavailableException("ratis-wal " + where + " did not answer: " + cause, cause);
       }
       if (!r.isSuccess()) {
         unavailable.inc();
-        throw new WalUnavailableException("ratis-wal group " + groupOf(tl) + " failed: " + r.getException(),
-            r.getException());
+        throw new WalUnavailableException("ratis-wal " + where + " failed: " + r.getException(), r.getException());
       }
       Reply reply;
       try {

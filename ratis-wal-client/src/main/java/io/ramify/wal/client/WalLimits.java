@@ -27,6 +27,8 @@ public final class WalLimits {
   public static final int MAX_PATH_CHARS = 1024;
   /** Most checkpoints one listing returns (oldest first). */
   public static final int MAX_CHECKPOINTS_LISTED = 1000;
+  /** Most timelines one listing returns. */
+  public static final int MAX_TIMELINES_LISTED = 1000;
 
   private WalLimits() {}
 }

@@ -7,7 +7,7 @@ import io.ramify.wal.proto.Rejection.Code;
 import io.ramify.wal.proto.Reply;
 import io.ramify.wal.proto.TimelineStatus;
 import io.ramify.wal.proto.TrimWal;
-import io.ramify.wal.server.kv.Writes;
+import io.ramify.kv.Writes;
 
 /**
  * What may be dropped from the log: non-WAL ops once every page-store shard has acknowledged them

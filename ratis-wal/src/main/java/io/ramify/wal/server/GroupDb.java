@@ -1,7 +1,7 @@
 package io.ramify.wal.server;
 
-import io.ramify.wal.server.kv.StorageException;
-import io.ramify.wal.server.kv.Writes;
+import io.ramify.kv.StorageException;
+import io.ramify.kv.Writes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

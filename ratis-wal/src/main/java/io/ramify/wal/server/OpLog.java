@@ -12,7 +12,7 @@ import io.ramify.wal.proto.Rejection.Code;
 import io.ramify.wal.proto.Reply;
 import io.ramify.wal.proto.TimelineStatus;
 import io.ramify.wal.proto.WriteRequest;
-import io.ramify.wal.server.kv.Writes;
+import io.ramify.kv.Writes;
 import java.nio.ByteBuffer;
 
 /**

@@ -18,7 +18,7 @@ import io.ramify.wal.proto.Rejection.Code;
 import io.ramify.wal.proto.Reply;
 import io.ramify.wal.proto.TimelineStatus;
 import io.ramify.wal.proto.WalBytes;
-import io.ramify.wal.server.kv.Kv;
+import io.ramify.kv.Kv;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -37,6 +37,7 @@ public final class Queries {
             nowMillis);
         case CUT_FOR -> cutFor(kv, q.getCutFor().getTimeline(), q.getCutFor().getLsn());
         case CHECKPOINTS -> checkpoints(kv, q.getCheckpoints().getTimeline());
+        case LIST_TIMELINES -> listTimelines(kv, q.getListTimelines());
         case KIND_NOT_SET -> throw new Rejected(Code.MALFORMED, "query names no operation");
       };
     } catch (Rejected r) {
@@ -164,6 +165,19 @@ public final class Queries {
     Kv.Entry e = kv.floor(Keys.of(Keys.CUT, tl, 0), Keys.of(Keys.CUT, tl, lsn));
     long cut = e == null ? 0 : ByteBuffer.wrap(e.value()).getLong();
     return Reply.newBuilder().setCut(CutReply.newBuilder().setLsn(lsn).setCut(cut)).build();
+  }
+
+  private static Reply listTimelines(Kv kv, io.ramify.wal.proto.ListTimelines l) throws Rejected {
+    int max = Math.min(Math.max(l.getMax(), 1), WalLimits.MAX_TIMELINES_LISTED);
+    byte[] from = l.getAfter().isEmpty() ? new byte[] {Keys.TIMELINE}
+        : java.util.Arrays.copyOf(Keys.of(Keys.TIMELINE, OpLog.timelineId(l.getAfter())), 18);
+    List<Kv.Entry> found = kv.scan(from, new byte[] {Keys.TIMELINE + 1}, max + 1);
+    io.ramify.wal.proto.TimelineList.Builder out = io.ramify.wal.proto.TimelineList.newBuilder()
+        .setMore(found.size() > max);
+    for (Kv.Entry e : found.subList(0, Math.min(max, found.size()))) {
+      out.addTimelines(Codec.status(e.value()));
+    }
+    return Reply.newBuilder().setTimelines(out).build();
   }
 
   private static Reply checkpoints(Kv kv, ByteString id) throws Rejected {

@@ -7,8 +7,8 @@ import io.ramify.common.TimelineId;
 import io.ramify.pgwal.WalSource;
 import io.ramify.wal.proto.Rejection.Code;
 import io.ramify.wal.proto.TimelineStatus;
-import io.ramify.wal.server.kv.Kv;
-import io.ramify.wal.server.kv.Writes;
+import io.ramify.kv.Kv;
+import io.ramify.kv.Writes;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 

@@ -7,8 +7,8 @@ import io.ramify.pgwal.WalDecoder;
 import io.ramify.pgwal.WalRecord;
 import io.ramify.pgwal.WalSource;
 import io.ramify.wal.proto.TimelineStatus;
-import io.ramify.wal.server.kv.Kv;
-import io.ramify.wal.server.kv.Writes;
+import io.ramify.kv.Kv;
+import io.ramify.kv.Writes;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 

@@ -91,6 +91,11 @@ class WalClusterTest {
       assertArrayEquals(wal, await(c.readWal(tl, Lsn.of(0x1000000), 1 << 20)));
       TimelineStatus s = await(c.status(tl));
       assertEquals(400, s.getLastSeq());
+      TimelineId other = TimelineId.random();
+      await(c.createRoot(other, 1));
+      var listed = await(c.listTimelines()).stream().map(t -> TimelineId.fromBytes(t.getTimeline().toByteArray()))
+          .collect(java.util.stream.Collectors.toSet());
+      assertEquals(java.util.Set.of(tl, other), listed, "page stores discover every timeline of every group");
       assertEquals(0x1000000 + wal.length, s.getWalWrittenEnd());
     }
   }

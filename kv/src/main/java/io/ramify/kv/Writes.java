@@ -1,4 +1,4 @@
-package io.ramify.wal.server.kv;
+package io.ramify.kv;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package io.ramify.wal.server.kv;
+package io.ramify.kv;
 
 /** The local disk failed us: not the client's fault, and not recoverable by this replica alone. */
 public final class StorageException extends RuntimeException {

@@ -1,4 +1,4 @@
-package io.ramify.wal.server.kv;
+package io.ramify.kv;
 
 /**
  * The few storage operations the op-log core needs: point reads and a floor search. Keys compare
