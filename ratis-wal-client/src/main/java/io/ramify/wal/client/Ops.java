@@ -29,6 +29,11 @@ public final class Ops {
         .setFile(FileEvent.newBuilder().setKind(FileEvent.Kind.TRUNCATE).setPath(path).setSize(size)).build();
   }
 
+  public static Op extend(String path, long size, long w) {
+    return Op.newBuilder().setWalEnd(w)
+        .setFile(FileEvent.newBuilder().setKind(FileEvent.Kind.EXTEND).setPath(path).setSize(size)).build();
+  }
+
   public static Op rename(String from, String to, long w) {
     return Op.newBuilder().setWalEnd(w)
         .setFile(FileEvent.newBuilder().setKind(FileEvent.Kind.RENAME).setPath(from).setTarget(to)).build();

@@ -37,7 +37,7 @@ final class Codec {
     checkPath(tl, seq, e.getPath());
     switch (e.getKind()) {
       case RENAME -> checkPath(tl, seq, e.getTarget());
-      case CREATE, TRUNCATE, UNLINK, MKDIR, RMDIR -> {
+      case CREATE, TRUNCATE, UNLINK, MKDIR, RMDIR, EXTEND -> {
         if (!e.getTarget().isEmpty()) {
           throw new Rejected(Code.MALFORMED, e.getKind() + " of " + e.getPath() + " at seq " + seq
               + " must not name a target");
