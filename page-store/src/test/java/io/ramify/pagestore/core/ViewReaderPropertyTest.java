@@ -41,6 +41,8 @@ class ViewReaderPropertyTest {
     final long forkCut;
     final List<Op> ops = new ArrayList<>();
     final List<Long> forkCutsOfChildren = new ArrayList<>();
+    /** Cuts below this (other than fork cuts and the head) may have been collected. */
+    long windowFrom;
     Model state;
 
     Tl(Tl parent, long forkCut, Model state) {
@@ -71,6 +73,8 @@ class ViewReaderPropertyTest {
       Tl t = tls.get(a.a() % tls.size());
       if (a.kind() < 8 && tls.size() < 6) {
         fork(tls, t, a);
+      } else if (a.kind() < 12) {
+        collectGarbage(kv, tls, a);
       } else {
         List<Op> ops = interpret(t.state, a);
         for (Op op : ops) {
@@ -83,14 +87,38 @@ class ViewReaderPropertyTest {
       }
     }
     for (Tl t : tls) {
-      for (long cut = 0; cut <= t.ops.size(); cut++) {
+      java.util.TreeSet<Long> cuts = new java.util.TreeSet<>(t.forkCutsOfChildren);
+      for (long cut = t.windowFrom; cut <= t.ops.size(); cut++) {
+        cuts.add(cut);
+      }
+      for (long cut : cuts) {
         check(kv, t, cut);
       }
     }
   }
 
+  /** Moves every timeline's history window forward at random and collects, in small steps. */
+  private static void collectGarbage(MemKv kv, List<Tl> tls, Action a) {
+    Random rnd = new Random(a.seed());
+    for (Tl t : tls) {
+      t.windowFrom += rnd.nextLong(0, t.ops.size() - t.windowFrom + 1);
+      Gc.Retention r = new Gc.Retention(t.ops.size(), t.windowFrom,
+          new java.util.TreeSet<>(t.forkCutsOfChildren));
+      byte[] from = null;
+      for (int step = 0; step < 10_000; step++) {
+        Writes w = new Writes(kv);
+        Gc.Result res = Gc.collect(kv, w, t.id, r, from, 3 + a.b() % 5);
+        kv.commit(w);
+        if ((from = res.resumeFrom()) == null) {
+          break;
+        }
+      }
+    }
+  }
+
   private static void fork(List<Tl> tls, Tl parent, Action a) {
-    long cut = a.b() % (parent.ops.size() + 1);
+    // A branch point must be a retained cut: inside the history window.
+    long cut = parent.windowFrom + a.b() % (parent.ops.size() - parent.windowFrom + 1);
     tls.add(new Tl(parent, cut, stateAt(parent, cut)));
     parent.forkCutsOfChildren.add(cut);
   }

@@ -133,7 +133,7 @@ public final class WalServer implements AutoCloseable {
   }
 
   /** Each group's role, leader and lag, as JSON. Healthy when every group knows a leader. */
-  OpsHttpServer.Health health() {
+  public OpsHttpServer.Health health() {
     List<String> groups = new ArrayList<>();
     boolean ok = true;
     for (int i = 0; i < config.cluster().groupCount(); i++) {
