@@ -31,6 +31,23 @@ public final class ViewReader {
   public record FileStat(String path, boolean exists, boolean directory, long size) {}
 
   public static BlockRead block(Kv kv, View view, String path, long block) {
+    Located at = locate(kv, view, path, block);
+    if (at == null) {
+      return BlockRead.ABSENT;
+    }
+    byte[] stored = kv.get(PageKeys.version(at.timeline(), at.file(), block, at.seq()));
+    byte[] image = BlockCodec.decode(stored, at.timeline(), at.file(), block, at.seq());
+    if (at.zeroFrom() < BlockCodec.BLOCK_SIZE) {
+      Arrays.fill(image, at.zeroFrom(), BlockCodec.BLOCK_SIZE, (byte) 0);
+    }
+    return new BlockRead(true, image, at.timeline(), at.seq());
+  }
+
+  /** Where a visible block version is stored, and from which byte a partial truncate zeroes it. */
+  public record Located(TimelineId timeline, String file, long seq, int zeroFrom) {}
+
+  /** Which stored version a view sees for a block, or null when the block does not exist there. */
+  public static Located locate(Kv kv, View view, String path, long block) {
     int level = 0;
     long cut = view.levels().get(0).cut();
     String file = path;
@@ -38,47 +55,34 @@ public final class ViewReader {
     for (int hops = 0; hops <= MAX_RENAME_HOPS; ) {
       TimelineId tl = view.levels().get(level).timeline();
       long sv = newestVersion(kv, tl, file, block, cut);
-      EventRec redirect = null;
-      long redirectSeq = 0;
+      Barrier redirect = null;
       for (Barrier b : barriersDescending(kv, tl, file, cut, sv, MAX_EVENTS_SCANNED)) {
         EventRec e = b.rec();
-        switch (e.kind()) {
-          case TRUNCATE -> {
-            if (e.size() <= block * BlockCodec.BLOCK_SIZE) {
-              return BlockRead.ABSENT;
-            }
-            if (e.size() < (block + 1) * BlockCodec.BLOCK_SIZE) {
-              zeroFrom = (int) Math.min(zeroFrom, e.size() - block * BlockCodec.BLOCK_SIZE);
-            }
+        if (e.kind() == EventRec.Kind.TRUNCATE) {
+          if (e.size() <= block * BlockCodec.BLOCK_SIZE) {
+            return null;
           }
-          case RENAME_IN -> {
-            redirect = e;
-            redirectSeq = b.seq();
+          if (e.size() < (block + 1) * BlockCodec.BLOCK_SIZE) {
+            zeroFrom = (int) Math.min(zeroFrom, e.size() - block * BlockCodec.BLOCK_SIZE);
           }
-          default -> {
-            return BlockRead.ABSENT;
-          }
-        }
-        if (redirect != null) {
+        } else if (e.kind() == EventRec.Kind.RENAME_IN) {
+          redirect = b;
           break;
+        } else {
+          return null; // created anew, unlinked, renamed away, or a directory
         }
       }
       if (redirect != null) {
-        file = redirect.other();
-        cut = redirectSeq - 1;
+        file = redirect.rec().other();
+        cut = redirect.seq() - 1;
         hops++;
         continue;
       }
       if (sv >= 0) {
-        byte[] stored = kv.get(PageKeys.version(tl, file, block, sv));
-        byte[] image = BlockCodec.decode(stored, tl, file, block, sv);
-        if (zeroFrom < BlockCodec.BLOCK_SIZE) {
-          Arrays.fill(image, zeroFrom, BlockCodec.BLOCK_SIZE, (byte) 0);
-        }
-        return new BlockRead(true, image, tl, sv);
+        return new Located(tl, file, sv, zeroFrom);
       }
       if (++level >= view.levels().size()) {
-        return BlockRead.ABSENT;
+        return null;
       }
       cut = view.levels().get(level).cut();
     }

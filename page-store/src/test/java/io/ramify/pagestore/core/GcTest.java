@@ -73,6 +73,26 @@ class GcTest {
   }
 
   @Test
+  void accountingSeparatesOwnFromSharedBytes() {
+    op(Ops.file(FileEvent.Kind.CREATE, "f", 0));
+    op(Ops.extend("f", 3 * 8192, 0));
+    for (int b = 0; b < 3; b++) {
+      op(Ops.block("f", b, img(b + 1), 0));
+    }
+    long fork = seq;
+    TimelineId child = TimelineId.random();
+    Writes w = new Writes(kv);
+    Ingest.apply(w, child, 1, Ops.block("f", 1, img(9), 0));
+    kv.commit(w);
+    View v = View.of(new View.Level(child, 1), new View.Level(tl, fork));
+    Accounting.Figures f = Accounting.of(kv, v, 0, 1);
+    assertEquals(3 * 8192, f.logicalBytes());
+    assertEquals(8192, f.visibleOwnBytes());
+    assertEquals(2 * 8192, f.sharedBytes());
+    assertTrue(f.storedOwnBytes() > 8192, "stored with its header: " + f.storedOwnBytes());
+  }
+
+  @Test
   void unlinkedContentGoesOnceNoCutSeesIt() {
     op(Ops.file(FileEvent.Kind.CREATE, "f", 0));
     op(Ops.block("f", 0, img(1), 0));
