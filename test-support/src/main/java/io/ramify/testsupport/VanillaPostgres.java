@@ -32,13 +32,49 @@ public final class VanillaPostgres implements AutoCloseable {
 
   private final Path bin;
   private final Path baseDir;
+  private final Path dataDir;
   private final int port;
+  /** Whether close() deletes the data directory (not for one this instance did not create). */
+  private final boolean ownsData;
   private boolean running;
 
-  private VanillaPostgres(Path bin, Path baseDir, int port) {
+  private VanillaPostgres(Path bin, Path baseDir, Path dataDir, int port, boolean ownsData) {
     this.bin = bin;
     this.baseDir = baseDir;
+    this.dataDir = dataDir;
     this.port = port;
+    this.ownsData = ownsData;
+  }
+
+  /**
+   * A server on an existing data directory (a FUSE mount, say) with its socket and log in
+   * {@code workDir}; close() stops it and leaves the data directory alone.
+   */
+  public static VanillaPostgres attach(Path dataDir, Path workDir, int port) {
+    VanillaPostgres pg = new VanillaPostgres(binDir(), workDir.toAbsolutePath(), dataDir.toAbsolutePath(), port, false);
+    pg.prepareWorkDir();
+    return pg;
+  }
+
+  /** Runs {@code initdb -k} into an existing empty {@code dataDir}, socket and log in {@code workDir}. */
+  public static VanillaPostgres initAt(Path dataDir, Path workDir, List<String> initdbArgs,
+      Map<String, String> settings) {
+    VanillaPostgres pg = attach(dataDir, workDir, FreePorts.next());
+    pg.initdb(initdbArgs, settings);
+    return pg;
+  }
+
+  private void prepareWorkDir() {
+    try {
+      Files.createDirectories(socketDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (ROOT) {
+      Processes.run(List.of("chown", "-R", OS_USER + ":", baseDir.toString()), TIMEOUT);
+      allowTraversal(baseDir.getParent());
+      allowTraversal(dataDir.getParent());
+    }
   }
 
   /** Where the binaries are: system property {@code ramify.pg.bin}, else the Debian PG15 path. */
@@ -57,33 +93,30 @@ public final class VanillaPostgres implements AutoCloseable {
    * to postgresql.conf after the ones this class needs (port, socket directory, UTC time zone).
    */
   public static VanillaPostgres init(Path baseDir, List<String> initdbArgs, Map<String, String> settings) {
-    VanillaPostgres pg = new VanillaPostgres(binDir(), baseDir.toAbsolutePath(), FreePorts.next());
-    try {
-      Files.createDirectories(pg.socketDir());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    if (ROOT) {
-      Processes.run(List.of("chown", "-R", OS_USER + ":", pg.baseDir.toString()), TIMEOUT);
-      allowTraversal(pg.baseDir.getParent());
-    }
-    List<String> cmd = new ArrayList<>(List.of("-D", pg.dataDir().toString(), "-k", "-U", SUPERUSER,
+    Path base = baseDir.toAbsolutePath();
+    VanillaPostgres pg = new VanillaPostgres(binDir(), base, base.resolve("data"), FreePorts.next(), true);
+    pg.prepareWorkDir();
+    pg.initdb(initdbArgs, settings);
+    return pg;
+  }
+
+  private void initdb(List<String> initdbArgs, Map<String, String> settings) {
+    List<String> cmd = new ArrayList<>(List.of("-D", dataDir().toString(), "-k", "-U", SUPERUSER,
         "--auth=trust", "--locale=C", "--encoding=UTF8", "--no-sync"));
     cmd.addAll(initdbArgs);
-    pg.run("initdb", cmd.toArray(String[]::new));
+    run("initdb", cmd.toArray(String[]::new));
     StringBuilder conf = new StringBuilder("\n# added by VanillaPostgres\n")
-        .append("port = ").append(pg.port).append('\n')
+        .append("port = ").append(port).append('\n')
         .append("listen_addresses = '127.0.0.1'\n")
-        .append("unix_socket_directories = '").append(pg.socketDir()).append("'\n")
+        .append("unix_socket_directories = '").append(socketDir()).append("'\n")
         .append("timezone = 'UTC'\nlog_timezone = 'UTC'\n");
     settings.forEach((k, v) -> conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n"));
     try {
       // Appending keeps the file's owner (the postgres user when we are root).
-      Files.writeString(pg.dataDir().resolve("postgresql.conf"), conf, StandardOpenOption.APPEND);
+      Files.writeString(dataDir().resolve("postgresql.conf"), conf, StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return pg;
   }
 
   /**
@@ -104,7 +137,7 @@ public final class VanillaPostgres implements AutoCloseable {
   }
 
   public Path dataDir() {
-    return baseDir.resolve("data");
+    return dataDir;
   }
 
   public Path walDir() {
@@ -125,8 +158,36 @@ public final class VanillaPostgres implements AutoCloseable {
 
   /** Starts the server and waits until it accepts connections. */
   public void start() {
-    run("pg_ctl", "-D", dataDir().toString(), "-l", logFile().toString(), "-w", "-t", "120", "start");
+    start(Map.of());
+  }
+
+  /** Starts with settings given on the command line ({@code -c name=value}), not in files. */
+  public void start(Map<String, String> commandLineSettings) {
+    StringBuilder o = new StringBuilder("-p ").append(port).append(" -k ").append(socketDir())
+        .append(" -c listen_addresses=127.0.0.1");
+    commandLineSettings.forEach((k, v) -> o.append(" -c ").append(k).append('=').append(v));
+    run("pg_ctl", "-D", dataDir().toString(), "-l", logFile().toString(), "-w", "-t", "120", "-o", o.toString(),
+        "start");
     running = true;
+  }
+
+  /** kill -9 of the postmaster (its children die with it when they notice): a crash. */
+  public void crash() {
+    try {
+      String pid = Files.readAllLines(dataDir().resolve("postmaster.pid")).getFirst().trim();
+      Processes.run(List.of("kill", "-9", pid), TIMEOUT);
+      for (int i = 0; i < 100 && Processes.exec(List.of("kill", "-0", pid), TIMEOUT, baseDir, ENV).exitCode() == 0;
+          i++) {
+        Thread.sleep(100);
+      }
+      // Backends exit once they see the postmaster gone; give them a moment to release shared memory.
+      Thread.sleep(1000);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    running = false;
   }
 
   /** Fast shutdown: aborts sessions, writes a shutdown checkpoint, waits for the server to exit. */
@@ -181,7 +242,7 @@ public final class VanillaPostgres implements AutoCloseable {
 
   /** Removes what this instance created under the base directory. */
   public void delete() {
-    for (Path p : List.of(dataDir(), socketDir(), logFile())) {
+    for (Path p : ownsData ? List.of(dataDir(), socketDir(), logFile()) : List.of(socketDir(), logFile())) {
       if (!Files.exists(p)) {
         continue;
       }

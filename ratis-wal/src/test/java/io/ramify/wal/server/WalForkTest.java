@@ -43,7 +43,8 @@ class WalForkTest {
     byte[] wal;
     List<WalRecord> records = new ArrayList<>();
     long start;
-    try (VanillaPostgres pg = VanillaPostgres.init(dir.resolve("pg"), List.of(), Map.of())) {
+    try (VanillaPostgres pg = VanillaPostgres.init(dir.resolve("pg"), List.of(),
+        Map.of("wal_keep_size", "1GB", "wal_recycle", "off"))) {
       pg.start();
       pg.pgbench("-i", "-s", "1", "-q");
       pg.stop();

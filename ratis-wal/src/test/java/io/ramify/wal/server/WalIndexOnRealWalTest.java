@@ -56,7 +56,7 @@ class WalIndexOnRealWalTest {
   @BeforeAll
   void writeRealWalAndFeedIt() {
     try (VanillaPostgres pg = VanillaPostgres.init(dir.resolve("pg"), List.of(), Map.of("wal_level", "replica",
-        "max_wal_size", "64MB", "checkpoint_timeout", "30s"))) {
+        "max_wal_size", "64MB", "checkpoint_timeout", "30s", "wal_keep_size", "1GB", "wal_recycle", "off"))) {
       pg.start();
       pg.pgbench("-i", "-s", "2", "-q");
       pg.pgbench("-c", "2", "-T", "4", "-n");

@@ -1,0 +1,44 @@
+package io.ramify.adapter.backend;
+
+import io.ramify.wal.proto.Op;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where a mounted data directory's state lives: ops go to the timeline's log, blocks and the
+ * directory tree come from the view, WAL from the timeline's WAL as the view sees it. The FUSE
+ * layer depends only on this; {@code ClusterBackend} is ratis-wal plus the page stores, and
+ * {@link MemoryBackend} keeps everything in memory for tests of the file-system semantics.
+ */
+public interface Backend {
+  /** A path of the view's data directory at mount time. */
+  record Entry(String path, boolean directory, long size) {}
+
+  /** Every path of the view at mount time (directories and files, not WAL segments). */
+  List<Entry> listTree() throws IOException;
+
+  /** The block as the view sees it, or null when it does not exist. Sees every op submitted before. */
+  byte[] readBlock(String path, long block) throws IOException;
+
+  /** Appends an op to the timeline; returns its seq. Never blocks for durability. */
+  long submit(Op op) throws IOException;
+
+  /** Completes once every op up to {@code seq} is durable (DESIGN.md rule 2). */
+  CompletableFuture<Long> durable(long seq);
+
+  /** The seq of the last op submitted. */
+  long lastSubmitted();
+
+  /** Up to {@code len} WAL bytes from {@code lsn} as the view sees them; fewer at the end of WAL. */
+  byte[] readWal(long lsn, int len) throws IOException;
+
+  /** The WAL segment size of this timeline, in bytes. */
+  int walSegmentSize();
+
+  /** The highest WAL byte written so far on this timeline (W starts here after a restart). */
+  long walEnd();
+
+  /** The first WAL byte a compute starting on this view needs: the redo point its image names. */
+  long walStart() throws IOException;
+}

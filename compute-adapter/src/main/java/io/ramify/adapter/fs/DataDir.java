@@ -1,0 +1,347 @@
+package io.ramify.adapter.fs;
+
+import io.ramify.adapter.backend.Backend;
+import io.ramify.adapter.fs.FsError.Errno;
+import io.ramify.wal.client.Ops;
+import io.ramify.wal.proto.FileEvent;
+import io.ramify.wal.proto.Op;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The data directory a compute sees, and the one place that turns its changes into ops
+ * (DESIGN.md §4). Metadata (the tree, sizes) is held in memory, loaded from the view at mount.
+ * Block writes are merged into whole 8 KiB blocks and become block ops tagged with W, the WAL
+ * written through the mount so far; WAL segment writes become WAL ops at their LSN; scratch paths
+ * stay in memory. Methods are synchronized: one compute, modest concurrency, simple invariants.
+ */
+public final class DataDir {
+  static final int BLOCK = 8192;
+  /** How long fsync waits for the timeline to become durable before failing with EIO. */
+  static final long DURABLE_WAIT_MAX_SECONDS = 60;
+
+  private final Backend backend;
+  private final TreeMap<String, Node> nodes = new TreeMap<>();
+  private final BlockCache cache;
+  private final int segmentSize;
+  private long walEnd;
+
+  public DataDir(Backend backend, long cacheBytesMax) throws IOException {
+    this.backend = backend;
+    this.cache = new BlockCache(cacheBytesMax);
+    this.segmentSize = backend.walSegmentSize();
+    this.walEnd = backend.walEnd();
+    long now = System.currentTimeMillis();
+    nodes.put("", new Node(true, PathKind.REGULAR, 0, now));
+    for (Backend.Entry e : backend.listTree()) {
+      if (PathKind.of(e.path()) != PathKind.SCRATCH || e.directory()) {
+        nodes.put(e.path(), new Node(e.directory(), PathKind.of(e.path()), e.size(), now));
+      }
+    }
+    listWalSegments(now);
+  }
+
+  /** pg_wal lists the segments from the redo point the image names through the end of its WAL. */
+  private void listWalSegments(long now) throws IOException {
+    if (!nodes.containsKey("pg_wal") || walEnd == 0) {
+      return;
+    }
+    long first = backend.walStart() / segmentSize;
+    long last = Math.max(first, (walEnd - 1) / segmentSize);
+    for (long s = first; s <= last; s++) {
+      nodes.put(PathKind.segmentName(s, segmentSize), new Node(false, PathKind.WAL_SEGMENT, segmentSize, now));
+    }
+  }
+
+  /** Attributes of a path, or null when it does not exist. */
+  public synchronized Attr stat(String path) {
+    Node n = nodes.get(path);
+    return n == null ? null : new Attr(n.dir, n.size, n.mtimeMillis);
+  }
+
+  public record Attr(boolean directory, long size, long mtimeMillis) {}
+
+  public synchronized List<String> list(String dir) throws FsError {
+    Node n = existing(dir);
+    if (!n.dir) {
+      throw new FsError(Errno.ENOTDIR, dir + " is not a directory");
+    }
+    String prefix = dir.isEmpty() ? "" : dir + "/";
+    List<String> out = new ArrayList<>();
+    for (String p : nodes.tailMap(prefix, false).keySet()) {
+      if (!p.startsWith(prefix)) {
+        break;
+      }
+      if (p.indexOf('/', prefix.length()) < 0) {
+        out.add(p.substring(prefix.length()));
+      }
+    }
+    return out;
+  }
+
+  public synchronized void mkdir(String path) throws FsError {
+    mustNotExist(path);
+    mustBeDir(parent(path));
+    PathKind k = PathKind.of(path);
+    if (k == PathKind.REGULAR) {
+      submit(Ops.file(FileEvent.Kind.MKDIR, path, walEnd));
+    }
+    nodes.put(path, new Node(true, k, 0, System.currentTimeMillis()));
+  }
+
+  public synchronized void rmdir(String path) throws FsError {
+    Node n = existing(path);
+    if (!n.dir) {
+      throw new FsError(Errno.ENOTDIR, path + " is not a directory");
+    }
+    if (!list(path).isEmpty()) {
+      throw new FsError(Errno.ENOTEMPTY, path + " is not empty");
+    }
+    if (n.kind == PathKind.REGULAR) {
+      submit(Ops.file(FileEvent.Kind.RMDIR, path, walEnd));
+    }
+    nodes.remove(path);
+  }
+
+  public synchronized void create(String path) throws FsError {
+    mustNotExist(path);
+    mustBeDir(parent(path));
+    PathKind k = PathKind.of(path);
+    if (k == PathKind.REGULAR) {
+      submit(Ops.file(FileEvent.Kind.CREATE, path, walEnd));
+    }
+    nodes.put(path, new Node(false, k, k == PathKind.WAL_SEGMENT ? segmentSize : 0, System.currentTimeMillis()));
+  }
+
+  public synchronized void unlink(String path) throws FsError {
+    Node n = existing(path);
+    if (n.dir) {
+      throw new FsError(Errno.EISDIR, path + " is a directory");
+    }
+    if (n.kind == PathKind.REGULAR) {
+      submit(Ops.file(FileEvent.Kind.UNLINK, path, walEnd));
+      cache.dropFile(path);
+    }
+    nodes.remove(path); // unlinking a WAL segment only changes this mount's listing
+  }
+
+  public synchronized void rename(String from, String to) throws FsError {
+    Node n = existing(from);
+    mustBeDir(parent(to));
+    Node target = nodes.get(to);
+    if (n.dir || (target != null && target.dir)) {
+      throw new FsError(Errno.EXDEV, "renaming directories is not supported (" + from + " -> " + to + ")");
+    }
+    PathKind fk = n.kind;
+    PathKind tk = PathKind.of(to);
+    if (fk == PathKind.REGULAR && tk == PathKind.REGULAR) {
+      submit(Ops.rename(from, to, walEnd));
+      cache.renameFile(from, to);
+      nodes.remove(from);
+      nodes.put(to, n);
+    } else if (fk == PathKind.WAL_TEMP && tk == PathKind.WAL_SEGMENT
+        || fk == PathKind.WAL_SEGMENT && tk == PathKind.WAL_SEGMENT) {
+      nodes.remove(from);
+      nodes.put(to, new Node(false, PathKind.WAL_SEGMENT, segmentSize, System.currentTimeMillis()));
+    } else if (fk == PathKind.SCRATCH && tk == PathKind.SCRATCH) {
+      nodes.remove(from);
+      nodes.put(to, n);
+    } else {
+      throw new FsError(Errno.EXDEV, "cannot rename " + fk + " " + from + " to " + tk + " " + to);
+    }
+  }
+
+  public synchronized void truncate(String path, long size) throws FsError {
+    Node n = existing(path);
+    if (n.dir) {
+      throw new FsError(Errno.EISDIR, path + " is a directory");
+    }
+    switch (n.kind) {
+      case REGULAR -> {
+        submit(Ops.truncate(path, size, walEnd));
+        cache.truncate(path, size);
+        n.size = size;
+      }
+      case SCRATCH -> {
+        n.scratch.tailMap((size + BLOCK - 1) / BLOCK, true).clear();
+        n.size = size;
+      }
+      case WAL_TEMP -> n.size = size;
+      case WAL_SEGMENT -> { } // a window: its size is the segment size
+    }
+    n.mtimeMillis = System.currentTimeMillis();
+  }
+
+  /** Reads up to {@code len} bytes at {@code offset} into {@code dst}; returns the count. */
+  public synchronized int read(String path, byte[] dst, int len, long offset) throws FsError {
+    Node n = existing(path);
+    if (n.dir) {
+      throw new FsError(Errno.EISDIR, path + " is a directory");
+    }
+    int count = (int) Math.max(0, Math.min(len, n.size - offset));
+    if (n.kind == PathKind.WAL_SEGMENT) {
+      return readWal(path, dst, count, offset);
+    }
+    for (int done = 0; done < count; ) {
+      long block = (offset + done) / BLOCK;
+      int in = (int) ((offset + done) % BLOCK);
+      int m = Math.min(BLOCK - in, count - done);
+      byte[] img = switch (n.kind) {
+        case SCRATCH -> n.scratch.get(block);
+        case REGULAR -> currentBlock(path, block);
+        default -> null; // WAL temp files hold only zeros here
+      };
+      if (img == null) {
+        java.util.Arrays.fill(dst, done, done + m, (byte) 0);
+      } else {
+        System.arraycopy(img, in, dst, done, m);
+      }
+      done += m;
+    }
+    return count;
+  }
+
+  private int readWal(String path, byte[] dst, int count, long offset) throws FsError {
+    long lsn = PathKind.segmentNo(path, segmentSize) * segmentSize + offset;
+    try {
+      byte[] got = backend.readWal(lsn, count);
+      System.arraycopy(got, 0, dst, 0, got.length);
+      java.util.Arrays.fill(dst, got.length, count, (byte) 0); // nothing at or beyond the end of WAL
+      return count;
+    } catch (IOException e) {
+      throw new FsError(Errno.EIO, "reading WAL at " + io.ramify.common.Lsn.of(lsn) + " for " + path, e);
+    }
+  }
+
+  /** Writes {@code len} bytes of {@code src} at {@code offset}. */
+  public synchronized void write(String path, byte[] src, int len, long offset) throws FsError {
+    Node n = existing(path);
+    if (n.dir) {
+      throw new FsError(Errno.EISDIR, path + " is a directory");
+    }
+    long end = offset + len;
+    n.mtimeMillis = System.currentTimeMillis();
+    switch (n.kind) {
+      case WAL_SEGMENT -> {
+        long lsn = PathKind.segmentNo(path, segmentSize) * segmentSize + offset;
+        walEnd = Math.max(walEnd, lsn + len);
+        submit(Ops.wal(lsn, java.util.Arrays.copyOf(src, len), walEnd));
+        return;
+      }
+      case WAL_TEMP -> {
+        n.size = Math.max(n.size, end);
+        return;
+      }
+      case SCRATCH -> {
+        mergeInto(n.scratch, src, len, offset);
+        n.size = Math.max(n.size, end);
+        return;
+      }
+      case REGULAR -> { }
+    }
+    if (end > n.size) {
+      submit(Ops.extend(path, end, walEnd)); // size first: a cut between shows zeros, never garbage
+      n.size = end;
+    }
+    for (int done = 0; done < len; ) {
+      long block = (offset + done) / BLOCK;
+      int in = (int) ((offset + done) % BLOCK);
+      int m = Math.min(BLOCK - in, len - done);
+      byte[] img = m == BLOCK ? new byte[BLOCK] : copyOf(currentBlock(path, block));
+      System.arraycopy(src, done, img, in, m);
+      cache.put(path, block, img);
+      submit(Ops.block(path, block, img, walEnd));
+      done += m;
+    }
+  }
+
+  private static void mergeInto(TreeMap<Long, byte[]> blocks, byte[] src, int len, long offset) {
+    for (int done = 0; done < len; ) {
+      long block = (offset + done) / BLOCK;
+      int in = (int) ((offset + done) % BLOCK);
+      int m = Math.min(BLOCK - in, len - done);
+      System.arraycopy(src, done, blocks.computeIfAbsent(block, k -> new byte[BLOCK]), in, m);
+      done += m;
+    }
+  }
+
+  private static byte[] copyOf(byte[] b) {
+    return b == null ? new byte[BLOCK] : b.clone();
+  }
+
+  /** The block as this compute sees it: its own recent write, else the view's; null if none. */
+  private byte[] currentBlock(String path, long block) throws FsError {
+    byte[] img = cache.get(path, block);
+    if (img != null) {
+      return img;
+    }
+    try {
+      img = backend.readBlock(path, block);
+    } catch (IOException e) {
+      throw new FsError(Errno.EIO, "reading block " + path + "#" + block, e);
+    }
+    if (img != null) {
+      cache.put(path, block, img);
+    }
+    return img;
+  }
+
+  /** Waits until every op made so far is durable (fsync, fdatasync, syncfs, directory fsync). */
+  public void sync() throws FsError {
+    long seq;
+    synchronized (this) {
+      seq = backend.lastSubmitted();
+    }
+    try {
+      backend.durable(seq).get(DURABLE_WAIT_MAX_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FsError(Errno.EIO, "interrupted waiting for durability", e);
+    } catch (Exception e) {
+      throw new FsError(Errno.EIO, "ops up to seq " + seq + " did not become durable: " + e, e);
+    }
+  }
+
+  private void submit(Op op) throws FsError {
+    try {
+      backend.submit(op);
+    } catch (IOException | RuntimeException e) {
+      throw new FsError(Errno.EIO, "cannot log " + op.getKindCase() + " op: " + e.getMessage(), e);
+    }
+  }
+
+  private Node existing(String path) throws FsError {
+    Node n = nodes.get(path);
+    if (n == null) {
+      throw new FsError(Errno.ENOENT, path + " does not exist");
+    }
+    return n;
+  }
+
+  private void mustNotExist(String path) throws FsError {
+    if (nodes.containsKey(path)) {
+      throw new FsError(Errno.EEXIST, path + " exists");
+    }
+  }
+
+  private void mustBeDir(String path) throws FsError {
+    Node n = nodes.get(path);
+    if (n == null || !n.dir) {
+      throw new FsError(n == null ? Errno.ENOENT : Errno.ENOTDIR, "parent " + path + " is not a directory");
+    }
+  }
+
+  static String parent(String path) {
+    int slash = path.lastIndexOf('/');
+    return slash < 0 ? "" : path.substring(0, slash);
+  }
+
+  /** For tests and metrics. */
+  synchronized Map<String, Node> nodes() {
+    return Map.copyOf(nodes);
+  }
+}

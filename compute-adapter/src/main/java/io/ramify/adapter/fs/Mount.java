@@ -1,0 +1,74 @@
+package io.ramify.adapter.fs;
+
+import com.codahale.metrics.MetricRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.cryptomator.jfuse.api.Fuse;
+import org.cryptomator.jfuse.api.FuseBuilder;
+import org.cryptomator.jfuse.api.FuseMountFailedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A live FUSE mount of a {@link DataDir}: jfuse over libfuse3, multithreaded, the kernel page
+ * cache on, files owned by the OS user Postgres runs as. The data directory is
+ * {@code mountPoint/data}.
+ */
+public final class Mount implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Mount.class);
+  /** Debian ships only the versioned name; jfuse's default lookup of "fuse3" fails (notes). */
+  static final List<String> LIBFUSE = List.of("/usr/lib/x86_64-linux-gnu/libfuse3.so.3",
+      "/lib/x86_64-linux-gnu/libfuse3.so.3", "/usr/lib/aarch64-linux-gnu/libfuse3.so.3");
+  /** FUSE worker threads. */
+  static final int MAX_THREADS = 16;
+  static final long UNMOUNT_WAIT_SECONDS = 30;
+
+  private final Path mountPoint;
+  private final Fuse fuse;
+
+  private Mount(Path mountPoint, Fuse fuse) {
+    this.mountPoint = mountPoint;
+    this.fuse = fuse;
+  }
+
+  public static Mount mount(Path mountPoint, DataDir dir, int uid, int gid, MetricRegistry metrics) throws IOException {
+    Files.createDirectories(mountPoint);
+    FuseBuilder builder = Fuse.builder();
+    builder.setLibraryPath(LIBFUSE.stream().filter(p -> Files.exists(Path.of(p))).findFirst()
+        .orElseThrow(() -> new IOException("libfuse3.so.3 not found in " + LIBFUSE + "; install libfuse3-3")));
+    RamifyFs fs = new RamifyFs(dir, builder.errno(), new FsMetrics(metrics));
+    Fuse fuse = builder.build(fs);
+    String opts = "allow_other,default_permissions,kernel_cache,fsname=ramify,subtype=ramify,uid=" + uid + ",gid="
+        + gid + ",max_threads=" + MAX_THREADS;
+    try {
+      fuse.mount("ramify", mountPoint, "-o", opts);
+    } catch (FuseMountFailedException e) {
+      throw new IOException("cannot mount " + mountPoint + " (is /dev/fuse there, and fuse3 installed?): "
+          + e.getMessage(), e);
+    }
+    LOG.info("mounted {} (uid {}, gid {})", mountPoint, uid, gid);
+    return new Mount(mountPoint, fuse);
+  }
+
+  public Path dataDir() {
+    return mountPoint.resolve(RamifyFs.DATA);
+  }
+
+  @Override
+  public void close() throws IOException {
+    Process p = new ProcessBuilder("fusermount3", "-u", "-z", mountPoint.toString()).redirectErrorStream(true).start();
+    try {
+      if (!p.waitFor(UNMOUNT_WAIT_SECONDS, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        LOG.warn("fusermount3 -u {} did not succeed: {}", mountPoint, new String(p.getInputStream().readAllBytes()));
+      }
+      fuse.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IOException("FUSE session of " + mountPoint + " did not end", e);
+    }
+  }
+}
