@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code ramify} command: one entry point for every Ramify process and tool. */
 @Command(name = "ramify", mixinStandardHelpOptions = true, version = "ramify 0.1.0",
     description = "Copy-on-write branches for stock PostgreSQL on a Raft-replicated storage cluster.",
-    subcommands = {WalServerCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {WalServerCommand.class, PageStoreCommand.class, ComputeCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Ramify implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

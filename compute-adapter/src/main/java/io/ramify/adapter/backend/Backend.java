@@ -18,8 +18,11 @@ public interface Backend {
   /** Every path of the view at mount time (directories and files, not WAL segments). */
   List<Entry> listTree() throws IOException;
 
-  /** The block as the view sees it, or null when it does not exist. Sees every op submitted before. */
-  byte[] readBlock(String path, long block) throws IOException;
+  /**
+   * The block as the view sees it, or null when it does not exist. It reflects every op up to
+   * {@code minSeq} (the last op that touched the path; 0 when this compute never touched it).
+   */
+  byte[] readBlock(String path, long block, long minSeq) throws IOException;
 
   /** Appends an op to the timeline; returns its seq. Never blocks for durability. */
   long submit(Op op) throws IOException;

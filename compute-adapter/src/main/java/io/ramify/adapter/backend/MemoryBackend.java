@@ -45,7 +45,7 @@ public final class MemoryBackend implements Backend {
   }
 
   @Override
-  public synchronized byte[] readBlock(String path, long block) {
+  public synchronized byte[] readBlock(String path, long block, long minSeq) {
     TreeMap<Long, byte[]> b = blocks.get(path);
     byte[] img = b == null ? null : b.get(block);
     return img == null ? null : img.clone();

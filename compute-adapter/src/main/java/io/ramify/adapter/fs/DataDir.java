@@ -28,6 +28,8 @@ public final class DataDir {
   private final TreeMap<String, Node> nodes = new TreeMap<>();
   private final BlockCache cache;
   private final int segmentSize;
+  /** The seq of the last op that touched each path: a read from the backend must reflect it. */
+  private final java.util.HashMap<String, Long> pathSeq = new java.util.HashMap<>();
   private long walEnd;
 
   public DataDir(Backend backend, long cacheBytesMax) throws IOException {
@@ -280,7 +282,7 @@ public final class DataDir {
       return img;
     }
     try {
-      img = backend.readBlock(path, block);
+      img = backend.readBlock(path, block, pathSeq.getOrDefault(path, 0L));
     } catch (IOException e) {
       throw new FsError(Errno.EIO, "reading block " + path + "#" + block, e);
     }
@@ -308,7 +310,17 @@ public final class DataDir {
 
   private void submit(Op op) throws FsError {
     try {
-      backend.submit(op);
+      long seq = backend.submit(op);
+      switch (op.getKindCase()) {
+        case BLOCK -> pathSeq.put(op.getBlock().getFile(), seq);
+        case FILE -> {
+          pathSeq.put(op.getFile().getPath(), seq);
+          if (op.getFile().getKind() == FileEvent.Kind.RENAME) {
+            pathSeq.put(op.getFile().getTarget(), seq);
+          }
+        }
+        default -> { }
+      }
     } catch (IOException | RuntimeException e) {
       throw new FsError(Errno.EIO, "cannot log " + op.getKindCase() + " op: " + e.getMessage(), e);
     }

@@ -4,8 +4,8 @@ package io.ramify.adapter.fs;
  * A file-system call that must fail with a specific errno. {@link Errno#EIO} is for what the
  * adapter cannot recover from: Postgres then panics and restarts, which is the right outcome.
  */
-final class FsError extends Exception {
-  enum Errno { ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, EINVAL, EIO, EXDEV }
+public final class FsError extends Exception {
+  public enum Errno { ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, EINVAL, EIO, EXDEV }
 
   final Errno errno;
 

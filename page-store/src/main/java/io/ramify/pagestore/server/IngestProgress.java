@@ -1,0 +1,110 @@
+package io.ramify.pagestore.server;
+
+import io.ramify.common.TimelineId;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * How far this shard has made each timeline durable, shared between the ingestor (which advances
+ * it after each synced batch) and readers (which wait on it). Also counts ratis-wal listings, so a
+ * reader naming a timeline not seen yet can wait for the next listing before calling it unknown.
+ */
+final class IngestProgress {
+  /** One timeline: durable here up to {@code ingested}; ratis-wal had {@code lastSeq} when last asked. */
+  record Entry(long ingested, long lastSeq, String broken) {}
+
+  private final Map<TimelineId, Entry> timelines = new ConcurrentHashMap<>();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private long listings;
+  private volatile long lastListingMillis;
+  private volatile boolean relistWanted;
+
+  Entry get(TimelineId tl) {
+    return timelines.get(tl);
+  }
+
+  Map<TimelineId, Entry> all() {
+    return Map.copyOf(timelines);
+  }
+
+  /** A timeline seen in a listing, with what this shard has stored of it. */
+  void seen(TimelineId tl, long storedIngested, long lastSeq) {
+    timelines.compute(tl, (k, e) -> e == null ? new Entry(storedIngested, lastSeq, null)
+        : new Entry(e.ingested(), Math.max(e.lastSeq(), lastSeq), e.broken()));
+  }
+
+  void advanced(TimelineId tl, long ingested, long lastSeq) {
+    timelines.compute(tl, (k, e) -> new Entry(ingested, Math.max(lastSeq, e == null ? 0 : e.lastSeq()),
+        e == null ? null : e.broken()));
+    signal();
+  }
+
+  void broken(TimelineId tl, String why) {
+    timelines.computeIfPresent(tl, (k, e) -> new Entry(e.ingested(), e.lastSeq(), why));
+  }
+
+  void listed() {
+    lock.lock();
+    try {
+      listings++;
+      lastListingMillis = System.currentTimeMillis();
+      relistWanted = false;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  long lastListingMillis() {
+    return lastListingMillis;
+  }
+
+  /** Whether a reader asked for a listing sooner than the ingestor's own pace. */
+  boolean relistWanted() {
+    return relistWanted;
+  }
+
+  /**
+   * Waits until {@code tl} is known and ingested up to {@code seq}, or until {@code deadlineNanos}.
+   * Returns the entry as it then is, or null when the timeline was not in any listing made after
+   * the wait began.
+   */
+  Entry await(TimelineId tl, long seq, long deadlineNanos) throws InterruptedException {
+    lock.lock();
+    try {
+      long listingAtStart = listings;
+      while (true) {
+        Entry e = timelines.get(tl);
+        if (e != null && e.ingested() >= seq) {
+          return e;
+        }
+        if (e == null && listings >= listingAtStart + 2) {
+          return null; // a full listing started after we asked did not have it
+        }
+        if (e == null) {
+          relistWanted = true;
+        }
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+          return e;
+        }
+        changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void signal() {
+    lock.lock();
+    try {
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+}

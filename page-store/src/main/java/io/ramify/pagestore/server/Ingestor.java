@@ -1,0 +1,253 @@
+package io.ramify.pagestore.server;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.MetricRegistry;
+import io.ramify.common.Seq;
+import io.ramify.common.TimelineId;
+import io.ramify.kv.RocksKv;
+import io.ramify.kv.Writes;
+import io.ramify.pagestore.core.Ingest;
+import io.ramify.wal.client.WalClient;
+import io.ramify.wal.client.WalRejectedException;
+import io.ramify.wal.client.WalUnavailableException;
+import io.ramify.wal.proto.OpsChunk;
+import io.ramify.wal.proto.Rejection;
+import io.ramify.wal.proto.TimelineStatus;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pulls this shard's ops from ratis-wal and stores them. One daemon thread runs rounds: list every
+ * timeline, then for each one behind, pull chunks from the stored ingested seq + 1, write a chunk
+ * and the new ingested seq in one synced batch, and only then acknowledge it. The ingested seq
+ * advances to the chunk's {@code next_seq - 1}, across WAL ops and other shards' blocks, so after
+ * a restart nothing is applied twice or skipped, and the ack lets ratis-wal drop those ops.
+ */
+final class Ingestor implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Ingestor.class);
+
+  private final PageStoreConfig config;
+  private final WalClient wal;
+  private final ShardDb db;
+  private final IngestProgress progress;
+  private final Counter ops;
+  private final Counter bytes;
+  private final Counter chunks;
+  private final Counter walFailures;
+  private final MetricRegistry metrics;
+  private final Thread thread;
+  private volatile boolean running = true;
+  private volatile int consecutiveFailures;
+  private volatile String lastError;
+
+  Ingestor(PageStoreConfig config, WalClient wal, ShardDb db, IngestProgress progress, MetricRegistry metrics) {
+    this.config = config;
+    this.wal = wal;
+    this.db = db;
+    this.progress = progress;
+    this.metrics = metrics;
+    this.ops = metrics.counter("pagestore.ingest.ops");
+    this.bytes = metrics.counter("pagestore.ingest.block_bytes");
+    this.chunks = metrics.counter("pagestore.ingest.chunks");
+    this.walFailures = metrics.counter("pagestore.ingest.wal_failures");
+    this.thread = new Thread(this::run, "page-store-ingest-" + config.shard());
+    thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  int consecutiveFailures() {
+    return consecutiveFailures;
+  }
+
+  String lastError() {
+    return lastError;
+  }
+
+  private void run() {
+    long idle = config.pollMin().toMillis();
+    long backoff = config.pollMin().toMillis() + 1;
+    while (running) {
+      try {
+        boolean worked = round();
+        consecutiveFailures = 0;
+        backoff = config.pollMin().toMillis() + 1;
+        idle = worked ? config.pollMin().toMillis() : Math.min(Math.max(1, idle * 2), config.pollMax().toMillis());
+        pause(idle);
+      } catch (WalUnavailableException e) {
+        if (!running) {
+          return;
+        }
+        walFailures.inc();
+        consecutiveFailures++;
+        lastError = e.getMessage();
+        LOG.warn("shard {}: ratis-wal unavailable ({} in a row), retrying in {} ms: {}", config.shard(),
+            consecutiveFailures, backoff, e.getMessage());
+        pause(backoff);
+        backoff = Math.min(backoff * 2, config.walBackoffMax().toMillis());
+      } catch (RuntimeException e) {
+        // A local failure (disk) must not be retried blindly forever in a tight loop, but the
+        // thread must not die silently either: report it and back off like an outage.
+        consecutiveFailures++;
+        lastError = e.toString();
+        LOG.error("shard {}: ingest round failed", config.shard(), e);
+        pause(config.walBackoffMax().toMillis());
+      }
+    }
+  }
+
+  /** One pass over every timeline; true if anything was stored or acknowledged. */
+  private boolean round() {
+    List<TimelineStatus> listed = WalClient.await(wal.listTimelines());
+    boolean worked = false;
+    for (TimelineStatus s : listed) {
+      TimelineId tl = TimelineId.fromBytes(s.getTimeline().toByteArray());
+      if (progress.get(tl) == null) {
+        try (RocksKv kv = db.latest()) {
+          progress.seen(tl, Ingest.ingested(kv, tl), s.getLastSeq());
+        }
+        metrics.gauge("pagestore.timeline." + tl + ".ingest_lag_ops", () -> () -> {
+          IngestProgress.Entry e = progress.get(tl);
+          return e == null ? 0L : Math.max(0, e.lastSeq() - e.ingested());
+        });
+      } else {
+        progress.seen(tl, 0, s.getLastSeq());
+      }
+    }
+    progress.listed();
+    for (TimelineStatus s : listed) {
+      if (!running) {
+        break;
+      }
+      worked |= ingest(s);
+    }
+    return worked;
+  }
+
+  private boolean ingest(TimelineStatus s) {
+    TimelineId tl = TimelineId.fromBytes(s.getTimeline().toByteArray());
+    IngestProgress.Entry e = progress.get(tl);
+    if (e.broken() != null) {
+      return false;
+    }
+    if (s.getShardCount() != config.shardCount()) {
+      markBroken(tl, "timeline has " + s.getShardCount() + " shards in ratis-wal, this page store has "
+          + config.shardCount());
+      return false;
+    }
+    long ingested = e.ingested();
+    if (s.getAckedByAll() > ingested) {
+      markBroken(tl, "ratis-wal dropped ops up to seq " + s.getAckedByAll() + " but this shard stored only up to "
+          + ingested + ": its data was lost");
+      return false;
+    }
+    boolean worked = false;
+    if (s.getShardAcksCount() > config.shard() && s.getShardAcks(config.shard()) < ingested
+        && s.getLastSeq() >= ingested) {
+      ack(tl, ingested); // stored before a crash or a failed ack, never acknowledged
+      worked = true;
+    }
+    long last = s.getLastSeq();
+    for (int n = 0; n < PageStoreConfig.Defaults.MAX_CHUNKS_PER_TIMELINE_ROUND && ingested < last && running; n++) {
+      OpsChunk c;
+      try {
+        c = WalClient.await(wal.readOps(tl, config.shard(), config.shardCount(), Seq.of(ingested + 1),
+            config.maxBytesPerPull(), config.maxOpsPerPull()));
+      } catch (WalRejectedException r) {
+        if (r.code() == Rejection.Code.UNKNOWN_TIMELINE) {
+          return worked; // listed a moment ago; let the next listing settle it
+        }
+        markBroken(tl, "ratis-wal refused to stream ops from seq " + (ingested + 1) + ": " + r.getMessage());
+        return worked;
+      }
+      long upTo = c.getNextSeq() - 1;
+      if (upTo <= ingested) {
+        break; // nothing new yet
+      }
+      try {
+        store(tl, ingested, upTo, c);
+      } catch (IllegalArgumentException | IllegalStateException bad) {
+        // An op the core cannot store (or a stream out of order) would fail every retry: stop this
+        // timeline, loudly, instead of stalling every other one behind it.
+        markBroken(tl, "cannot store ops " + (ingested + 1) + ".." + upTo + ": " + bad.getMessage());
+        return worked;
+      }
+      progress.advanced(tl, upTo, c.getLastSeq());
+      ack(tl, upTo);
+      ingested = upTo;
+      last = Math.max(last, c.getLastSeq());
+      worked = true;
+    }
+    return worked;
+  }
+
+  /** Applies a chunk's ops and the new ingested seq in one synced batch. */
+  private void store(TimelineId tl, long ingested, long upTo, OpsChunk c) {
+    long blockBytes = 0;
+    try (RocksKv kv = db.latest()) {
+      Writes w = new Writes(kv);
+      long prev = ingested;
+      for (OpsChunk.SeqOp so : c.getOpsList()) {
+        if (so.getSeq() <= prev || so.getSeq() > upTo) {
+          throw new IllegalStateException("ratis-wal streamed seq " + so.getSeq() + " of " + tl + " after " + prev
+              + " in a chunk ending at " + upTo);
+        }
+        Ingest.apply(w, tl, so.getSeq(), so.getOp());
+        if (so.getOp().hasBlock()) {
+          blockBytes += so.getOp().getBlock().getImage().size();
+        }
+        prev = so.getSeq();
+      }
+      Ingest.setIngested(w, tl, upTo);
+      db.commit(w);
+    }
+    ops.inc(c.getOpsCount());
+    bytes.inc(blockBytes);
+    chunks.inc();
+  }
+
+  private void ack(TimelineId tl, long seq) {
+    try {
+      WalClient.await(wal.ack(tl, config.shard(), Seq.of(seq)));
+    } catch (WalRejectedException r) {
+      LOG.warn("shard {}: ack of seq {} of {} refused: {}", config.shard(), seq, tl.shortForm(), r.getMessage());
+    }
+    // WalUnavailableException propagates: the round backs off; the next round sees the old ack
+    // in the listing and repeats it.
+  }
+
+  private void markBroken(TimelineId tl, String why) {
+    LOG.error("shard {}: not ingesting timeline {}: {}", config.shard(), tl, why);
+    progress.broken(tl, why);
+  }
+
+  private void pause(long ms) {
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+    // Sleep in small steps so a reader's request for a fresh listing is served quickly.
+    while (running && System.nanoTime() < until && !progress.relistWanted()) {
+      try {
+        Thread.sleep(Math.min(ms, 5));
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (thread.isAlive()) {
+      throw new IllegalStateException("ingest thread of shard " + config.shard() + " did not stop within 30 s");
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package io.ramify.pagestore.server;
+
+import io.ramify.wal.client.WalCluster;
+import io.ramify.wal.client.WalLimits;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Everything one page-store shard needs. Defaults are in {@link Defaults}; the CLI maps its flags
+ * onto this record.
+ *
+ * @param shard this shard's index, 0..shardCount-1
+ * @param shardCount shards of the page store; must equal each timeline's shard count in ratis-wal
+ * @param wal the ratis-wal cluster to pull ops from and acknowledge to
+ * @param dataDir where this shard's RocksDB lives
+ * @param host address the gRPC and HTTP servers bind to
+ * @param port gRPC port; 0 picks a free one
+ * @param metricsPort HTTP port for /metrics and /health; 0 picks a free one; -1 disables it
+ * @param maxOpsPerPull most ops one pull asks ratis-wal for (one RocksDB batch)
+ * @param maxBytesPerPull most bytes one pull asks ratis-wal for
+ * @param pollMin pause between ingest rounds while there is work
+ * @param pollMax longest pause between rounds when idle (the pause doubles while idle)
+ * @param walBackoffMax longest pause after ratis-wal did not answer (the pause doubles per failure)
+ * @param defaultWait how long a read waits for ingestion when the request does not say
+ */
+public record PageStoreConfig(int shard, int shardCount, WalCluster wal, Path dataDir, String host, int port,
+    int metricsPort, int maxOpsPerPull, int maxBytesPerPull, Duration pollMin, Duration pollMax,
+    Duration walBackoffMax, Duration defaultWait) {
+
+  /** Named defaults and limits, one place. */
+  public static final class Defaults {
+    public static final int MAX_OPS_PER_PULL = 512;
+    public static final int MAX_BYTES_PER_PULL = WalLimits.MAX_OPS_READ_BYTES;
+    public static final Duration POLL_MIN = Duration.ofMillis(5);
+    public static final Duration POLL_MAX = Duration.ofMillis(200);
+    public static final Duration WAL_BACKOFF_MAX = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
+    /** Longest ingest wait a request may ask for. */
+    public static final Duration MAX_WAIT = Duration.ofSeconds(60);
+    /** Chunks pulled for one timeline before the round moves on to the next (fairness). */
+    public static final int MAX_CHUNKS_PER_TIMELINE_ROUND = 16;
+    /** Consecutive failed rounds against ratis-wal after which /health reports unhealthy. */
+    public static final int WAL_FAILURES_UNHEALTHY = 10;
+    /** gRPC threads; reads that wait for ingestion hold one for at most their wait. */
+    public static final int RPC_THREADS = 64;
+    /** Blocks in one GetBlocks call (8 MiB of images). */
+    public static final int MAX_BLOCKS_PER_CALL = 1024;
+    /** Paths in one Stat call, timelines in one Usage call. */
+    public static final int MAX_NAMES_PER_CALL = 10_000;
+    /** Paths one ListTree answer may hold. */
+    public static final int MAX_LIST_PATHS = 200_000;
+    /** Largest request a shard accepts. */
+    public static final int MAX_REQUEST_BYTES = 16 << 20;
+
+    private Defaults() {}
+  }
+
+  public PageStoreConfig {
+    if (shardCount < 1 || shardCount > WalLimits.MAX_SHARDS) {
+      throw new IllegalArgumentException("shard count must be 1.." + WalLimits.MAX_SHARDS + ", got " + shardCount);
+    }
+    if (shard < 0 || shard >= shardCount) {
+      throw new IllegalArgumentException("shard must be 0.." + (shardCount - 1) + ", got " + shard);
+    }
+    if (maxOpsPerPull < 1 || maxOpsPerPull > WalLimits.MAX_OPS_READ_OPS) {
+      throw new IllegalArgumentException("ops per pull must be 1.." + WalLimits.MAX_OPS_READ_OPS + ", got "
+          + maxOpsPerPull);
+    }
+    if (maxBytesPerPull < 1 || maxBytesPerPull > WalLimits.MAX_OPS_READ_BYTES) {
+      throw new IllegalArgumentException("bytes per pull must be 1.." + WalLimits.MAX_OPS_READ_BYTES + ", got "
+          + maxBytesPerPull);
+    }
+    if (pollMin.isNegative() || pollMax.compareTo(pollMin) < 0) {
+      throw new IllegalArgumentException("need 0 <= poll min <= poll max, got " + pollMin + ", " + pollMax);
+    }
+    if (defaultWait.isNegative() || defaultWait.compareTo(Defaults.MAX_WAIT) > 0) {
+      throw new IllegalArgumentException("default wait must be 0.." + Defaults.MAX_WAIT + ", got " + defaultWait);
+    }
+  }
+
+  public static PageStoreConfig of(int shard, int shardCount, WalCluster wal, Path dataDir, String host, int port,
+      int metricsPort) {
+    return new PageStoreConfig(shard, shardCount, wal, dataDir, host, port, metricsPort, Defaults.MAX_OPS_PER_PULL,
+        Defaults.MAX_BYTES_PER_PULL, Defaults.POLL_MIN, Defaults.POLL_MAX, Defaults.WAL_BACKOFF_MAX,
+        Defaults.DEFAULT_WAIT);
+  }
+
+  public PageStoreConfig withMaxOpsPerPull(int ops) {
+    return new PageStoreConfig(shard, shardCount, wal, dataDir, host, port, metricsPort, ops, maxBytesPerPull,
+        pollMin, pollMax, walBackoffMax, defaultWait);
+  }
+
+  public PageStoreConfig withDataDir(Path dir) {
+    return new PageStoreConfig(shard, shardCount, wal, dir, host, port, metricsPort, maxOpsPerPull, maxBytesPerPull,
+        pollMin, pollMax, walBackoffMax, defaultWait);
+  }
+}
