@@ -22,6 +22,7 @@ import io.ramify.pagestore.proto.StatusRequest;
 import io.ramify.pagestore.proto.TimelineUsage;
 import io.ramify.pagestore.proto.UsageRequest;
 import io.ramify.pagestore.proto.View;
+import io.ramify.pagestore.proto.ViewLevel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -101,7 +102,8 @@ public final class PageStoreClient implements AutoCloseable {
             + c.positions.size(), null);
       }
       for (int j = 0; j < c.positions.size(); j++) {
-        out[c.positions.get(j)] = r.getBlocks(j);
+        Block blk = r.getBlocks(j);
+        out[c.positions.get(j)] = blk.getRedirected() ? followRedirects(blk, view, waitForSeq, wait) : blk;
       }
     }
     return List.of(out);
@@ -110,6 +112,36 @@ public final class PageStoreClient implements AutoCloseable {
   public Block getBlock(View view, String file, long block, long waitForSeq) {
     return getBlocks(view, List.of(BlockRef.newBuilder().setFile(file).setBlock(block).build()), waitForSeq)
         .getFirst();
+  }
+
+  /** Renames followed across shards in one read before giving up. */
+  static final int MAX_REDIRECTS = 64;
+
+  /** Follows a block's rename redirects to the shards that own the sources (bounded). */
+  private Block followRedirects(Block b, View view, long waitForSeq, Duration wait) {
+    String file = b.getFile();
+    int zeroFrom = 8192;
+    for (int hop = 0; b.getRedirected(); hop++) {
+      if (hop >= MAX_REDIRECTS) {
+        throw new PageStoreException("block " + file + "#" + b.getBlock() + " of view " + Views.describe(view)
+            + ": more than " + MAX_REDIRECTS + " renames", null);
+      }
+      List<ViewLevel> levels = new ArrayList<>();
+      ViewLevel at = view.getLevels(b.getRedirectLevel());
+      levels.add(at.toBuilder().setCut(b.getRedirectCut()).build());
+      levels.addAll(view.getLevelsList().subList(b.getRedirectLevel() + 1, view.getLevelsCount()));
+      view = View.newBuilder().addAllLevels(levels).build();
+      zeroFrom = Math.min(zeroFrom, b.getRedirectZeroFrom());
+      // The source shard must have ingested the source level up to the cut before it answers.
+      b = getBlocks(view, List.of(BlockRef.newBuilder().setFile(b.getRedirectFile()).setBlock(b.getBlock()).build()),
+          b.getRedirectCut(), wait).getFirst();
+    }
+    if (b.getPresent() && zeroFrom < 8192) {
+      byte[] img = b.getImage().toByteArray();
+      java.util.Arrays.fill(img, zeroFrom, 8192, (byte) 0);
+      b = b.toBuilder().setImage(com.google.protobuf.ByteString.copyFrom(img)).build();
+    }
+    return b.toBuilder().setFile(file).build();
   }
 
   public List<FileStat> stat(View view, List<String> files, long waitForSeq) {

@@ -22,32 +22,65 @@ public final class ViewReader {
 
   private ViewReader() {}
 
-  /** A block as a view sees it: absent, or its image and where it came from. */
-  public record BlockRead(boolean present, byte[] image, TimelineId timeline, long seq) {
-    static final BlockRead ABSENT = new BlockRead(false, null, null, 0);
+  /**
+   * A block as a view sees it: absent, or its image and where it came from, or — when a rename
+   * makes it come from a path whose blocks live on another shard — where to ask next.
+   */
+  public record BlockRead(boolean present, byte[] image, TimelineId timeline, long seq, Redirect redirect) {
+    static final BlockRead ABSENT = new BlockRead(false, null, null, 0, null);
+  }
+
+  /**
+   * Read {@code file} in the view made of level {@code level} at {@code cut} and the levels after
+   * it: the source of a rename, owned by another shard. Bytes from {@code zeroFrom} on read as
+   * zeros (a partial truncate after the rename).
+   */
+  public record Redirect(String file, int level, long cut, int zeroFrom) {
+    public View apply(View v) {
+      java.util.List<View.Level> levels = new ArrayList<>();
+      levels.add(new View.Level(v.levels().get(level).timeline(), cut));
+      levels.addAll(v.levels().subList(level + 1, v.levels().size()));
+      return new View(levels);
+    }
   }
 
   /** A path as a view sees it. */
   public record FileStat(String path, boolean exists, boolean directory, long size) {}
 
   public static BlockRead block(Kv kv, View view, String path, long block) {
-    Located at = locate(kv, view, path, block);
+    return block(kv, view, path, block, f -> true);
+  }
+
+  /** Like {@link #block}, for a shard that stores the blocks of the paths {@code local} accepts. */
+  public static BlockRead block(Kv kv, View view, String path, long block,
+      java.util.function.Predicate<String> local) {
+    Located at = locate(kv, view, path, block, local);
     if (at == null) {
       return BlockRead.ABSENT;
+    }
+    if (at.redirect() != null) {
+      return new BlockRead(false, null, null, 0, at.redirect());
     }
     byte[] stored = kv.get(PageKeys.version(at.timeline(), at.file(), block, at.seq()));
     byte[] image = BlockCodec.decode(stored, at.timeline(), at.file(), block, at.seq());
     if (at.zeroFrom() < BlockCodec.BLOCK_SIZE) {
       Arrays.fill(image, at.zeroFrom(), BlockCodec.BLOCK_SIZE, (byte) 0);
     }
-    return new BlockRead(true, image, at.timeline(), at.seq());
+    return new BlockRead(true, image, at.timeline(), at.seq(), null);
   }
 
-  /** Where a visible block version is stored, and from which byte a partial truncate zeroes it. */
-  public record Located(TimelineId timeline, String file, long seq, int zeroFrom) {}
+  /**
+   * Where a visible block version is stored, and from which byte a partial truncate zeroes it; or
+   * (only {@code redirect} set) the rename source to read on another shard.
+   */
+  public record Located(TimelineId timeline, String file, long seq, int zeroFrom, Redirect redirect) {}
 
   /** Which stored version a view sees for a block, or null when the block does not exist there. */
   public static Located locate(Kv kv, View view, String path, long block) {
+    return locate(kv, view, path, block, f -> true);
+  }
+
+  static Located locate(Kv kv, View view, String path, long block, java.util.function.Predicate<String> local) {
     int level = 0;
     long cut = view.levels().get(0).cut();
     String file = path;
@@ -76,10 +109,14 @@ public final class ViewReader {
         file = redirect.rec().other();
         cut = redirect.seq() - 1;
         hops++;
+        if (!local.test(file)) {
+          // The caller zeroes the block from zeroFrom on: a partial truncate after the rename.
+          return new Located(null, null, 0, zeroFrom, new Redirect(file, level, cut, zeroFrom));
+        }
         continue;
       }
       if (sv >= 0) {
-        return new Located(tl, file, sv, zeroFrom);
+        return new Located(tl, file, sv, zeroFrom, null);
       }
       if (++level >= view.levels().size()) {
         return null;

@@ -84,8 +84,14 @@ final class PageStoreService extends PageStoreGrpc.PageStoreImplBase {
       boolean allPresent = true;
       try (RocksKv kv = db.snapshot()) {
         for (BlockRef r : req.getBlocksList()) {
-          ViewReader.BlockRead read = ViewReader.block(kv, view, r.getFile(), r.getBlock());
+          long blockNo = r.getBlock();
+          ViewReader.BlockRead read = ViewReader.block(kv, view, r.getFile(), blockNo,
+              f -> ShardMap.shardOf(f, blockNo, config.shardCount()) == config.shard());
           Block.Builder bb = Block.newBuilder().setFile(r.getFile()).setBlock(r.getBlock()).setPresent(read.present());
+          if (read.redirect() != null) {
+            bb.setRedirected(true).setRedirectFile(read.redirect().file()).setRedirectLevel(read.redirect().level())
+                .setRedirectCut(read.redirect().cut()).setRedirectZeroFrom(read.redirect().zeroFrom());
+          }
           if (read.present()) {
             bb.setImage(ByteString.copyFrom(read.image())).setTimeline(ByteString.copyFrom(read.timeline().toBytes()))
                 .setSeq(read.seq());

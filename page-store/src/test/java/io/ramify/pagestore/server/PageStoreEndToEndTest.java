@@ -48,12 +48,12 @@ class PageStoreEndToEndTest {
   static final String G = "base/5/200";
   static final String H = "pg_xact/0000";
   /*
-   * Rename targets are picked on the same shard as their source. The shard map hashes the path,
-   * so a rename across shards would leave the source's versions on a shard that never serves the
-   * new name: ViewReader follows the rename only within one shard's RocksDB (reported as a gap).
+   * Rename targets are picked on the other shard than their source: the shard map hashes the
+   * path, so the source's versions stay on the source's shard, and reads of the new name must be
+   * redirected there (the owner answers with a redirect; the client follows it).
    */
-  static final String G2 = sameShard(G, "base/5/3");
-  static final String H2 = sameShard(H, "pg_xact/000");
+  static final String G2 = otherShard(G, "base/5/3");
+  static final String H2 = otherShard(H, "pg_xact/000");
   /** Blocks of F over five stripes, so both shards own some. */
   static final long[] F_BLOCKS = {0, 1, 2047, 2048, 2049, 4096, 6144, 8192, 10240};
 
@@ -181,10 +181,10 @@ class PageStoreEndToEndTest {
     }
   }
 
-  /** The first name {@code prefix + n} whose stripe 0 lives on the same shard (of 2) as {@code source}'s. */
-  static String sameShard(String source, String prefix) {
+  /** The first name {@code prefix + n} whose stripe 0 lives on the other shard (of 2) than {@code source}'s. */
+  static String otherShard(String source, String prefix) {
     for (int n = 1; ; n++) {
-      if (io.ramify.common.ShardMap.shardOf(prefix + n, 0, 2) == io.ramify.common.ShardMap.shardOf(source, 0, 2)) {
+      if (io.ramify.common.ShardMap.shardOf(prefix + n, 0, 2) != io.ramify.common.ShardMap.shardOf(source, 0, 2)) {
         return prefix + n;
       }
     }
