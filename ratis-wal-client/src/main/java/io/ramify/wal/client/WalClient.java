@@ -165,9 +165,13 @@ public final class WalClient implements AutoCloseable {
         .setSeq(seq.value()))).thenApply(Reply::getStatus);
   }
 
-  public CompletableFuture<TimelineStatus> trimWal(TimelineId tl, Lsn below) {
+  /**
+   * Drops WAL of {@code tl} below {@code below}, except what was written within {@code window} or
+   * lies at or above the latest checkpoint's redo point; the status says where WAL now starts.
+   */
+  public CompletableFuture<TimelineStatus> trimWal(TimelineId tl, Lsn below, java.time.Duration window) {
     return write(tl, WriteRequest.newBuilder().setTrim(TrimWal.newBuilder().setTimeline(id(tl))
-        .setBelowLsn(below.value()))).thenApply(Reply::getStatus);
+        .setBelowLsn(below.value()).setKeepWindowMillis(window.toMillis()))).thenApply(Reply::getStatus);
   }
 
   public CompletableFuture<TimelineStatus> status(TimelineId tl) {

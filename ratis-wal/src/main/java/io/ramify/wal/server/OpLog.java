@@ -32,7 +32,7 @@ public final class OpLog {
         case CREATE -> create(req.getCreate(), w);
         case CLAIM -> claim(req.getClaim(), w);
         case ACK -> Acks.ack(req.getAck(), w);
-        case TRIM -> Acks.trim(req.getTrim(), w);
+        case TRIM -> Acks.trim(req.getTrim(), req.getLeaderTimeMillis(), w);
         case KIND_NOT_SET -> throw new Rejected(Code.MALFORMED, "write request names no operation");
       };
     } catch (Rejected r) {

@@ -75,6 +75,8 @@ public final class WalServer implements AutoCloseable {
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p,
         SizeInBytes.valueOf(WalServerConfig.Defaults.APPENDER_BUFFER_BYTES_MAX));
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(WalServerConfig.Defaults.LOG_WRITE_BUFFER_BYTES));
+    RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, WalServerConfig.Defaults.LOG_CACHE_SEGMENTS_MAX);
+    RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, SizeInBytes.valueOf(WalServerConfig.Defaults.LOG_CACHE_BYTES_MAX));
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(c.segmentSizeMaxBytes()));
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     // Purge as often as snapshots are taken; only closed segments are ever purged.

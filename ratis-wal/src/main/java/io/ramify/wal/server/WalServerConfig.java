@@ -24,7 +24,13 @@ public record WalServerConfig(WalCluster cluster, String nodeId, Path dataDir, i
     public static final int GROUPS_PER_NODE = 1; // x nodes = groups
     public static final long SNAPSHOT_EVERY_ENTRIES = 20_000;
     public static final Duration ELECTION_TIMEOUT_MIN = Duration.ofMillis(1000);
-    public static final long SEGMENT_SIZE_MAX_BYTES = 64L << 20;
+    public static final long SEGMENT_SIZE_MAX_BYTES = 16L << 20;
+    /**
+     * Raft log entries cached in memory per group: Ratis keeps whole recent segments; its default
+     * (6 segments, 200 MB per group) exhausts a heap that hosts several groups.
+     */
+    public static final int LOG_CACHE_SEGMENTS_MAX = 2;
+    public static final long LOG_CACHE_BYTES_MAX = 32L << 20;
     /** gRPC message limit: a batch (4 MiB) plus framing, or a snapshot chunk. */
     public static final long GRPC_MESSAGE_SIZE_MAX_BYTES = 20L << 20;
     /** Bytes of log entries the leader sends a follower in one append. */

@@ -106,6 +106,30 @@ class OpLogTest {
   }
 
   @Test
+  void trimmingKeepsTheHistoryWindowAndTheLatestRedoPoint() throws Exception {
+    // Four pages of WAL written at leader times 1000, 2000, 3000, 4000.
+    for (int i = 0; i < 4; i++) {
+      long lsn = 0x1000000 + i * 8192L;
+      Reply r = apply(WriteRequest.newBuilder().setLeaderTimeMillis(1000 * (i + 1)).setAppend(OpBatch.newBuilder()
+          .setTimeline(id).setGeneration(1).setFirstSeq(i + 1).addOps(Ops.wal(lsn, new byte[8192], lsn + 8192))));
+      assertTrue(r.hasAppended(), r.toString());
+    }
+    save(status().toBuilder().setLatestCheckpointRedo(0x1000000 + 3 * 8192 + 100).build());
+    Reply r = apply(WriteRequest.newBuilder().setLeaderTimeMillis(4500).setTrim(io.ramify.wal.proto.TrimWal
+        .newBuilder().setTimeline(id).setBelowLsn(0x1000000 + 4 * 8192).setKeepWindowMillis(2000)));
+    // Pages written at 3000 and later are inside the 2 s window ending at 4500: only two pages go.
+    assertEquals(0x1000000 + 2 * 8192, r.getStatus().getWalTrimmedBelow());
+    assertEquals(null, kv.get(Keys.of(Keys.PAGE, tl, 0x1000000 / 8192 + 1)));
+    assertTrue(kv.get(Keys.of(Keys.PAGE, tl, 0x1000000 / 8192 + 2)) != null);
+    r = apply(WriteRequest.newBuilder().setLeaderTimeMillis(100_000).setTrim(io.ramify.wal.proto.TrimWal
+        .newBuilder().setTimeline(id).setBelowLsn(0x1000000 + 4 * 8192).setKeepWindowMillis(0)));
+    assertEquals(0x1000000 + 3 * 8192, r.getStatus().getWalTrimmedBelow(), "never past the latest redo's page");
+    Rejected e = org.junit.jupiter.api.Assertions.assertThrows(Rejected.class,
+        () -> WalArchive.read(kv, tl, status(), 0x1000000, 10));
+    assertEquals(Code.OUT_OF_WINDOW, e.code());
+  }
+
+  @Test
   void opsAreDroppedOnceEveryShardAcknowledged() {
     append(1, 1, TestOps.opFor(1), TestOps.opFor(2), TestOps.opFor(3));
     apply(WriteRequest.newBuilder().setAck(Ack.newBuilder().setTimeline(id).setShard(0).setSeq(3)));
