@@ -69,6 +69,14 @@ public final class PageStoreCommand implements Callable<Integer> {
       description = "How long a read waits for ingestion when the caller does not say (default: ${DEFAULT-VALUE}).")
   long readWaitMs = PageStoreConfig.Defaults.DEFAULT_WAIT.toMillis();
 
+  @Option(names = "--history-window-minutes", paramLabel = "MIN",
+      description = "Every cut this recent stays readable; older versions no retained view sees are collected "
+          + "(default: ${DEFAULT-VALUE}).")
+  long historyWindowMinutes = PageStoreConfig.Defaults.HISTORY_WINDOW.toMinutes();
+
+  @Option(names = "--gc-interval-seconds", paramLabel = "S", description = "Pause between GC runs (default: ${DEFAULT-VALUE}).")
+  long gcIntervalSeconds = PageStoreConfig.Defaults.GC_INTERVAL.toSeconds();
+
   @Override
   public Integer call() throws Exception {
     PageStoreConfig cfg;
@@ -77,7 +85,8 @@ public final class PageStoreCommand implements Callable<Integer> {
       WalCluster wal = new WalCluster(walClusterName, ns, walGroups == null ? ns.size() : walGroups);
       cfg = new PageStoreConfig(shard, of, wal, dataDir, host, port, metricsPort, opsPerPull,
           PageStoreConfig.Defaults.MAX_BYTES_PER_PULL, PageStoreConfig.Defaults.POLL_MIN,
-          PageStoreConfig.Defaults.POLL_MAX, PageStoreConfig.Defaults.WAL_BACKOFF_MAX, Duration.ofMillis(readWaitMs));
+          PageStoreConfig.Defaults.POLL_MAX, PageStoreConfig.Defaults.WAL_BACKOFF_MAX, Duration.ofMillis(readWaitMs),
+          Duration.ofMinutes(historyWindowMinutes), Duration.ofSeconds(gcIntervalSeconds));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -42,8 +42,9 @@ final class ClusterRig implements AutoCloseable {
   }
 
   void startShard(int s, int port) throws IOException {
+    // History window 0 and no automatic runs: tests collect garbage when they choose to.
     shards[s] = PageStoreServer.start(PageStoreConfig.of(s, SHARDS, wal, root.resolve("shard-" + s), "127.0.0.1",
-        port, -1));
+        port, -1).withGc(java.time.Duration.ZERO, java.time.Duration.ofDays(1)));
   }
 
   @Override

@@ -81,6 +81,9 @@ public final class Gc {
         next = PageKeys.lastLong(versions.get(i + 1).key());
       }
       next = Math.min(next, nextHidingBarrier(barriers, s, block));
+      if (s > r.head()) {
+        continue; // ingested after the retention was computed: judged on a later run
+      }
       Long rc = renameCuts.ceiling(s);
       boolean neededByRename = rc != null && rc < next;
       if (!r.anyIn(s, next) && !neededByRename) {

@@ -188,6 +188,17 @@ final class Ingestor implements AutoCloseable {
   /** Applies a chunk's ops and the new ingested seq in one synced batch. */
   private void store(TimelineId tl, long ingested, long upTo, OpsChunk c) {
     long blockBytes = 0;
+    // Usage counters are read-modify-write: one writer at a time (the collector is the other).
+    synchronized (db.writeLock()) {
+      blockBytes = storeLocked(tl, ingested, upTo, c);
+    }
+    ops.inc(c.getOpsCount());
+    bytes.inc(blockBytes);
+    chunks.inc();
+  }
+
+  private long storeLocked(TimelineId tl, long ingested, long upTo, OpsChunk c) {
+    long blockBytes = 0;
     try (RocksKv kv = db.latest()) {
       Writes w = new Writes(kv);
       long prev = ingested;
@@ -205,9 +216,7 @@ final class Ingestor implements AutoCloseable {
       Ingest.setIngested(w, tl, upTo);
       db.commit(w);
     }
-    ops.inc(c.getOpsCount());
-    bytes.inc(blockBytes);
-    chunks.inc();
+    return blockBytes;
   }
 
   private void ack(TimelineId tl, long seq) {

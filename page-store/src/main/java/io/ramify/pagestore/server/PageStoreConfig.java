@@ -22,10 +22,12 @@ import java.time.Duration;
  * @param pollMax longest pause between rounds when idle (the pause doubles while idle)
  * @param walBackoffMax longest pause after ratis-wal did not answer (the pause doubles per failure)
  * @param defaultWait how long a read waits for ingestion when the request does not say
+ * @param historyWindow every cut this recent stays readable (DESIGN.md rule 7)
+ * @param gcInterval pause between garbage-collection runs
  */
 public record PageStoreConfig(int shard, int shardCount, WalCluster wal, Path dataDir, String host, int port,
     int metricsPort, int maxOpsPerPull, int maxBytesPerPull, Duration pollMin, Duration pollMax,
-    Duration walBackoffMax, Duration defaultWait) {
+    Duration walBackoffMax, Duration defaultWait, Duration historyWindow, Duration gcInterval) {
 
   /** Named defaults and limits, one place. */
   public static final class Defaults {
@@ -35,6 +37,8 @@ public record PageStoreConfig(int shard, int shardCount, WalCluster wal, Path da
     public static final Duration POLL_MAX = Duration.ofMillis(200);
     public static final Duration WAL_BACKOFF_MAX = Duration.ofSeconds(5);
     public static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
+    public static final Duration HISTORY_WINDOW = Duration.ofHours(24);
+    public static final Duration GC_INTERVAL = Duration.ofMinutes(5);
     /** Longest ingest wait a request may ask for. */
     public static final Duration MAX_WAIT = Duration.ofSeconds(60);
     /** Chunks pulled for one timeline before the round moves on to the next (fairness). */
@@ -82,16 +86,21 @@ public record PageStoreConfig(int shard, int shardCount, WalCluster wal, Path da
       int metricsPort) {
     return new PageStoreConfig(shard, shardCount, wal, dataDir, host, port, metricsPort, Defaults.MAX_OPS_PER_PULL,
         Defaults.MAX_BYTES_PER_PULL, Defaults.POLL_MIN, Defaults.POLL_MAX, Defaults.WAL_BACKOFF_MAX,
-        Defaults.DEFAULT_WAIT);
+        Defaults.DEFAULT_WAIT, Defaults.HISTORY_WINDOW, Defaults.GC_INTERVAL);
   }
 
   public PageStoreConfig withMaxOpsPerPull(int ops) {
     return new PageStoreConfig(shard, shardCount, wal, dataDir, host, port, metricsPort, ops, maxBytesPerPull,
-        pollMin, pollMax, walBackoffMax, defaultWait);
+        pollMin, pollMax, walBackoffMax, defaultWait, historyWindow, gcInterval);
+  }
+
+  public PageStoreConfig withGc(Duration window, Duration interval) {
+    return new PageStoreConfig(shard, shardCount, wal, dataDir, host, port, metricsPort, maxOpsPerPull,
+        maxBytesPerPull, pollMin, pollMax, walBackoffMax, defaultWait, window, interval);
   }
 
   public PageStoreConfig withDataDir(Path dir) {
     return new PageStoreConfig(shard, shardCount, wal, dir, host, port, metricsPort, maxOpsPerPull, maxBytesPerPull,
-        pollMin, pollMax, walBackoffMax, defaultWait);
+        pollMin, pollMax, walBackoffMax, defaultWait, historyWindow, gcInterval);
   }
 }

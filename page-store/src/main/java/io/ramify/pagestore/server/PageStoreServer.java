@@ -36,18 +36,21 @@ public final class PageStoreServer implements AutoCloseable {
   private final WalClient wal;
   private final IngestProgress progress;
   private final Ingestor ingestor;
+  private final Collector collector;
   private final MetricRegistry metrics;
   private final ExecutorService rpcThreads;
   private final Server grpc;
   private final OpsHttpServer http;
 
   private PageStoreServer(PageStoreConfig config, ShardDb db, WalClient wal, IngestProgress progress,
-      Ingestor ingestor, MetricRegistry metrics, ExecutorService rpcThreads, Server grpc, OpsHttpServer http) {
+      Ingestor ingestor, Collector collector, MetricRegistry metrics, ExecutorService rpcThreads, Server grpc,
+      OpsHttpServer http) {
     this.config = config;
     this.db = db;
     this.wal = wal;
     this.progress = progress;
     this.ingestor = ingestor;
+    this.collector = collector;
     this.metrics = metrics;
     this.rpcThreads = rpcThreads;
     this.grpc = grpc;
@@ -64,6 +67,7 @@ public final class PageStoreServer implements AutoCloseable {
     WalClient wal = WalClient.connect(config.wal(), walConfig);
     IngestProgress progress = new IngestProgress();
     Ingestor ingestor = new Ingestor(config, wal, db, progress, metrics);
+    Collector collector = new Collector(wal, db, metrics, config.historyWindow(), config.gcInterval());
     AtomicInteger n = new AtomicInteger();
     ExecutorService rpc = Executors.newFixedThreadPool(PageStoreConfig.Defaults.RPC_THREADS, r -> {
       Thread t = new Thread(r, "page-store-rpc-" + n.incrementAndGet());
@@ -84,8 +88,9 @@ public final class PageStoreServer implements AutoCloseable {
       PageStoreServer[] self = new PageStoreServer[1];
       http = config.metricsPort() < 0 ? null
           : OpsHttpServer.start(config.host(), config.metricsPort(), metrics, () -> self[0].health());
-      self[0] = new PageStoreServer(config, db, wal, progress, ingestor, metrics, rpc, grpc, http);
+      self[0] = new PageStoreServer(config, db, wal, progress, ingestor, collector, metrics, rpc, grpc, http);
       ingestor.start();
+      collector.start();
       LOG.info("page-store shard {} of {} serving on {}:{} (data {}, metrics {})", config.shard(), config.shardCount(),
           config.host(), grpc.getPort(), config.dataDir(), http == null ? "off" : http.port());
       return self[0];
@@ -146,6 +151,11 @@ public final class PageStoreServer implements AutoCloseable {
     return e == null ? 0 : e.ingested();
   }
 
+  /** Runs one garbage-collection pass now (tests, operators); returns the versions deleted. */
+  public long collectGarbage() {
+    return collector.runOnce();
+  }
+
   public String healthJson() {
     return health().json();
   }
@@ -172,6 +182,7 @@ public final class PageStoreServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     rpcThreads.shutdownNow();
+    collector.close();
     ingestor.close();
     wal.close();
     db.close();

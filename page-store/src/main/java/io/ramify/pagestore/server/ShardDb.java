@@ -70,6 +70,13 @@ final class ShardDb implements AutoCloseable {
   }
 
   /** The latest state; only the single writer (the ingestor) reads through it. */
+  private final Object writeLock = new Object();
+
+  /** Held by whoever reads state to compute a batch and commits it (ingestor, collector). */
+  Object writeLock() {
+    return writeLock;
+  }
+
   RocksKv latest() {
     return RocksKv.latest(db);
   }

@@ -84,6 +84,10 @@ public final class WalServer implements AutoCloseable {
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, c.snapshotEveryEntries());
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    // A follower fsyncing a few MiB of log on a busy disk can take seconds; Ratis's default 3 s
+    // request timeout then makes the leader re-send, which did not recover under pgbench load.
+    RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(WalServerConfig.Defaults.RPC_REQUEST_TIMEOUT
+        .toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
     long min = c.electionTimeoutMin().toMillis();
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(min, java.util.concurrent.TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * min, java.util.concurrent.TimeUnit.MILLISECONDS));

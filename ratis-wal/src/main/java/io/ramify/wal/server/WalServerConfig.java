@@ -24,6 +24,8 @@ public record WalServerConfig(WalCluster cluster, String nodeId, Path dataDir, i
     public static final int GROUPS_PER_NODE = 1; // x nodes = groups
     public static final long SNAPSHOT_EVERY_ENTRIES = 20_000;
     public static final Duration ELECTION_TIMEOUT_MIN = Duration.ofMillis(1000);
+    /** How long the leader waits for a follower's answer to an append before re-sending. */
+    public static final Duration RPC_REQUEST_TIMEOUT = Duration.ofSeconds(10);
     public static final long SEGMENT_SIZE_MAX_BYTES = 16L << 20;
     /**
      * Raft log entries cached in memory per group: Ratis keeps whole recent segments; its default

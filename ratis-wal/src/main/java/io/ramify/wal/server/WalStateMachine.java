@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
  */
 final class WalStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(WalStateMachine.class);
+  /** An apply slower than this is logged: it holds up every later entry of the group. */
+  static final long SLOW_APPLY_MS = 500;
+  /** A request larger than this is logged: batches are meant to stay near 1 MiB. */
+  static final int LARGE_REQUEST_BYTES = 2 << 20;
 
   private final SnapshotStore storage = new SnapshotStore();
   private final MetricRegistry metrics;
@@ -135,6 +139,9 @@ final class WalStateMachine extends BaseStateMachine {
   @Override
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
     ByteString data = request.getMessage().getContent();
+    if (data.size() > LARGE_REQUEST_BYTES) {
+      LOG.warn("{}: request of {} bytes from {}", getGroupId(), data.size(), request.getClientId());
+    }
     try {
       WriteRequest req = WriteRequest.parseFrom(data.asReadOnlyByteBuffer());
       data = ByteString.copyFrom(req.toBuilder().setLeaderTimeMillis(System.currentTimeMillis()).build()
@@ -151,6 +158,7 @@ final class WalStateMachine extends BaseStateMachine {
     TermIndex ti = TermIndex.valueOf(entry);
     ByteString data = entry.getStateMachineLogEntry().getLogData();
     Reply reply;
+    long started = System.nanoTime();
     try (Timer.Context t = applyTimer.time(); RocksKv base = RocksKv.latest(db.rocks())) {
       Writes writes = new Writes(base);
       try {
@@ -168,6 +176,10 @@ final class WalStateMachine extends BaseStateMachine {
         LOG.debug("{}: entry {} rejected: {}", getGroupId(), ti, reply.getRejected().getMessage());
       }
       db.commit(reply.hasRejected() ? null : writes, ti);
+    }
+    long tookMs = (System.nanoTime() - started) / 1_000_000;
+    if (tookMs >= SLOW_APPLY_MS) {
+      LOG.warn("{}: applying entry {} ({} bytes) took {} ms", getGroupId(), ti, data.size(), tookMs);
     }
     updateLastAppliedTermIndex(ti.getTerm(), ti.getIndex());
     return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply.toByteArray())));
