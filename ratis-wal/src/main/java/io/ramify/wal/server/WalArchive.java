@@ -153,15 +153,38 @@ final class WalArchive {
     }
   }
 
-  /** The timeline's stored WAL as a {@link WalSource} for the record decoder. */
+  /**
+   * The timeline's stored WAL as a {@link WalSource} for the record decoder. The decoder reads a
+   * few bytes at a time; the last page read is kept so each read does not fetch (and copy) a page.
+   */
   static WalSource source(Kv kv, TimelineId tl, long storedStart, long writtenEnd) {
-    return (lsn, dst, off, len) -> {
-      if (lsn < storedStart || lsn >= writtenEnd) {
-        return 0;
+    return new WalSource() {
+      private long cachedPage = -1;
+      private byte[] cached;
+
+      @Override
+      public int read(long lsn, byte[] dst, int off, int len) {
+        if (lsn < storedStart || lsn >= writtenEnd) {
+          return 0;
+        }
+        int n = (int) Math.min(len, writtenEnd - lsn);
+        for (int done = 0; done < n; ) {
+          long page = (lsn + done) / WAL_PAGE_SIZE;
+          int in = (int) ((lsn + done) % WAL_PAGE_SIZE);
+          int m = Math.min(WAL_PAGE_SIZE - in, n - done);
+          if (page != cachedPage) {
+            cached = kv.get(Keys.of(Keys.PAGE, tl, page));
+            cachedPage = page;
+          }
+          if (cached == null) {
+            Arrays.fill(dst, off + done, off + done + m, (byte) 0);
+          } else {
+            System.arraycopy(cached, in, dst, off + done, m);
+          }
+          done += m;
+        }
+        return n;
       }
-      int n = (int) Math.min(len, writtenEnd - lsn);
-      copy(kv, tl, lsn, dst, off, n);
-      return n;
     };
   }
 }
