@@ -7,24 +7,24 @@ import java.util.Arrays;
  * histogram is needed). Adds may come from several threads: pipelined appends complete on Ratis's
  * threads.
  */
-final class Latencies {
+public final class Latencies {
   private static final int INITIAL_CAPACITY = 1024;
 
   private long[] nanos = new long[INITIAL_CAPACITY];
   private int count;
 
-  synchronized void add(long durationNanos) {
+  public synchronized void add(long durationNanos) {
     if (count == nanos.length) {
       nanos = Arrays.copyOf(nanos, count * 2);
     }
     nanos[count++] = durationNanos;
   }
 
-  synchronized int count() {
+  public synchronized int count() {
     return count;
   }
 
-  synchronized Summary summary() {
+  public synchronized Summary summary() {
     long[] sorted = Arrays.copyOf(nanos, count);
     Arrays.sort(sorted);
     return new Summary(count, percentile(sorted, 50), percentile(sorted, 99), count == 0 ? 0 : sorted[count - 1]);
@@ -40,5 +40,5 @@ final class Latencies {
   }
 
   /** Count and percentiles of one run, in nanoseconds. */
-  record Summary(int count, long p50, long p99, long max) {}
+  public record Summary(int count, long p50, long p99, long max) {}
 }

@@ -1,5 +1,6 @@
 package io.ramify.bench.pagestore;
 
+import io.ramify.bench.Latencies;
 import io.ramify.common.Generation;
 import io.ramify.common.TimelineId;
 import io.ramify.pagestore.client.PageStoreClient;
@@ -230,13 +231,13 @@ public final class PageStoreBench implements Callable<Integer> {
 
   // ---------------------------------------------------------------- 2. reads
 
-  record Throughput(int threads, int batch, long calls, long blocks, double seconds, Stats.Summary perCall) {
+  record Throughput(int threads, int batch, long calls, long blocks, double seconds, Latencies.Summary perCall) {
     double blocksPerSecond() {
       return blocks / seconds;
     }
   }
 
-  record ReadResult(Stats.Summary hot, Stats.Summary cold, String cacheDrop, List<Throughput> runs) {}
+  record ReadResult(Latencies.Summary hot, Latencies.Summary cold, String cacheDrop, List<Throughput> runs) {}
 
   private ReadResult reads(PageStoreClient ps, IngestResult in) throws Exception {
     View view = Views.root(in.tl(), in.lastSeq());
@@ -255,7 +256,7 @@ public final class PageStoreBench implements Callable<Integer> {
       hot[k++] = b;
     }
     progress("reads: hot pass, " + reads + " GetBlocks over " + hot.length + " blocks");
-    Stats hotStats = new Stats();
+    Latencies hotStats = new Latencies();
     for (long b : hot) { // each once untimed, so every one is in the block cache
       Images.check(ps.getBlock(view, REL, b, in.lastSeq()), REL, b, INGEST_TAG, "hot warm-up");
     }
@@ -269,7 +270,7 @@ public final class PageStoreBench implements Callable<Integer> {
 
     String drop = noDropCaches ? "not tried (--no-drop-caches)" : dropCaches();
     progress("reads: cold pass, " + reads + " GetBlocks of random blocks over all " + n + "; page cache " + drop);
-    Stats coldStats = new Stats();
+    Latencies coldStats = new Latencies();
     singleReads(ps, view, in, rnd, reads, coldStats);
 
     List<Throughput> runs = new ArrayList<>();
@@ -282,7 +283,7 @@ public final class PageStoreBench implements Callable<Integer> {
   }
 
   private static void singleReads(PageStoreClient ps, View view, IngestResult in, SplittableRandom rnd, int count,
-      Stats stats) {
+      Latencies stats) {
     for (int i = 0; i < count; i++) {
       long b = rnd.nextLong(in.blocks());
       long t0 = System.nanoTime();
@@ -315,7 +316,7 @@ public final class PageStoreBench implements Callable<Integer> {
 
   private Throughput throughput(PageStoreClient ps, View view, IngestResult in, int threads, int perCall)
       throws Exception {
-    Stats perCallStats = new Stats();
+    Latencies perCallStats = new Latencies();
     AtomicLong calls = new AtomicLong();
     AtomicLong blocks = new AtomicLong();
     ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -582,7 +583,7 @@ public final class PageStoreBench implements Callable<Integer> {
     return String.join(" / ", parts);
   }
 
-  private static String latencyRow(String pass, Stats.Summary s) {
+  private static String latencyRow(String pass, Latencies.Summary s) {
     return String.format(Locale.ROOT, "| %s | %d | %s | %s | %s |", pass, s.count(), ms(s.p50()), ms(s.p99()),
         ms(s.max()));
   }
