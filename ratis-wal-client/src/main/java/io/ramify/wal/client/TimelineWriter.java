@@ -126,6 +126,29 @@ public final class TimelineWriter {
   }
 
   private void sendLocked() {
+    // Wait for in-flight room before taking the batch out: the lock is released while waiting,
+    // and a batch taken earlier could then be sent after a later one (a seq gap). Others that
+    // come meanwhile wait here too; whoever wakes first sends everything buffered.
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BACKPRESSURE_WAIT_MAX_MILLIS);
+    while (!batch.isEmpty() && inFlightBytes > 0 && inFlightBytes + batchBytes > client.config().inFlightBytesMax()
+        && failure == null) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        fail(new WalUnavailableException("timeline " + timeline.shortForm() + ": " + inFlightBytes
+            + " bytes not committed after " + BACKPRESSURE_WAIT_MAX_MILLIS + " ms", null));
+        break;
+      }
+      try {
+        room.awaitNanos(left);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fail(new WalUnavailableException("interrupted waiting for in-flight room", e));
+      }
+    }
+    checkNotFailed();
+    if (batch.isEmpty()) {
+      return; // sent by another thread while this one waited
+    }
     OpBatch b = OpBatch.newBuilder().setTimeline(ByteString.copyFrom(timeline.toBytes()))
         .setGeneration(generation.value()).setFirstSeq(batchFirstSeq).addAllOps(batch).build();
     long bytes = batchBytes;
@@ -133,17 +156,6 @@ public final class TimelineWriter {
     batch = new ArrayList<>();
     batchBytes = 0;
     batchFirstSeq = last + 1;
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BACKPRESSURE_WAIT_MAX_MILLIS);
-    while (inFlightBytes > 0 && inFlightBytes + bytes > client.config().inFlightBytesMax() && failure == null) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        fail(new WalUnavailableException("timeline " + timeline.shortForm() + ": " + inFlightBytes
-            + " bytes not committed after " + BACKPRESSURE_WAIT_MAX_MILLIS + " ms", null));
-        break;
-      }
-      room.awaitUninterruptibly();
-    }
-    checkNotFailed();
     inFlightBytes += bytes;
     // Completions run on the client's callback thread: Ratis completes futures while holding its
     // own locks, and this writer's lock must never be taken under them.

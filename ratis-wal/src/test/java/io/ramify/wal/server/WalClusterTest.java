@@ -128,6 +128,41 @@ class WalClusterTest {
     }
   }
 
+  /** Many threads of one compute (FUSE workers) submitting and waiting for durability at once. */
+  @Test
+  void concurrentSubmittersKeepSeqOrderUnderBackpressure() throws Exception {
+    try (WalTestCluster cl = new WalTestCluster(dir, 3, 1, 10_000);
+        WalClient c = WalClient.connect(cl.cluster, new io.ramify.wal.client.WalClientConfig(Duration.ofSeconds(5), 20,
+            Duration.ofMillis(50), Duration.ofSeconds(1), 16 << 10, 32L << 10))) {
+      TimelineId tl = TimelineId.random();
+      await(c.createRoot(tl, 1));
+      TimelineWriter w = claimedWriter(c, tl, 1);
+      int threads = 4;
+      int perThread = 250;
+      java.util.concurrent.ConcurrentHashMap<Long, Op> sent = new java.util.concurrent.ConcurrentHashMap<>();
+      java.util.List<Thread> ts = new java.util.ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        ts.add(Thread.ofPlatform().start(() -> {
+          for (int i = 0; i < perThread; i++) {
+            Op op = TestOps.opFor(1 + id * perThread + i).toBuilder().setWalEnd(0).build();
+            sent.put(w.submit(op), op);
+            if (i % 10 == 9) {
+              w.durable(w.lastSubmittedSeq()).join();
+            }
+          }
+        }));
+      }
+      for (Thread t : ts) {
+        t.join();
+      }
+      w.flush().get(60, TimeUnit.SECONDS);
+      Map<Long, Op> all = readAll(c, tl, 0, 1);
+      assertEquals(threads * perThread, all.size());
+      assertEquals(sent, all, "every op at the seq its submit returned");
+    }
+  }
+
   @Test
   void olderGenerationIsRefusedFromTheMomentANewerClaims() throws Exception {
     try (WalTestCluster cl = new WalTestCluster(dir, 3, 1, 10_000); WalClient c = cl.client()) {
