@@ -20,7 +20,14 @@ final class ClusterRig implements AutoCloseable {
   final List<String> shardAddresses = new ArrayList<>();
   private final Path root;
 
+  private final java.util.List<Process> walProcesses = new ArrayList<>();
+
   ClusterRig(Path root) throws IOException {
+    this(root, false);
+  }
+
+  /** With {@code separateWalProcesses}, each ratis-wal node runs in its own JVM. */
+  ClusterRig(Path root, boolean separateWalProcesses) throws IOException {
     this.root = root;
     List<WalCluster.Node> nodes = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
@@ -28,7 +35,14 @@ final class ClusterRig implements AutoCloseable {
     }
     wal = new WalCluster("rig", nodes, 3);
     for (int i = 0; i < 3; i++) {
-      startWal(i);
+      if (separateWalProcesses) {
+        startWalProcess(i, nodes);
+      } else {
+        startWal(i);
+      }
+    }
+    if (separateWalProcesses) {
+      awaitWalProcessesReady();
     }
     for (int s = 0; s < SHARDS; s++) {
       int port = FreePorts.next();
@@ -41,10 +55,73 @@ final class ClusterRig implements AutoCloseable {
     walNodes[i] = WalServer.start(WalServerConfig.of(wal, "n" + i, root.resolve("wal-n" + i), -1));
   }
 
+  private void startWalProcess(int i, List<WalCluster.Node> nodes) throws IOException {
+    StringBuilder spec = new StringBuilder();
+    for (WalCluster.Node n : nodes) {
+      spec.append(spec.isEmpty() ? "" : ",").append(n.id()).append('=').append(n.address());
+    }
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx1g", "-cp",
+        System.getProperty("java.class.path"), WalNodeMain.class.getName(), wal.name(), spec.toString(), "3",
+        "n" + i, root.resolve("wal-n" + i).toString())
+        .redirectErrorStream(true).redirectOutput(root.resolve("wal-n" + i + ".log").toFile()).start();
+    walProcesses.add(p);
+  }
+
+  /** Waits (bounded) until every node process says it serves, then for a leader in every group. */
+  private void awaitWalProcessesReady() throws IOException {
+    long deadline = System.currentTimeMillis() + 120_000;
+    for (int i = 0; i < 3; i++) {
+      Path log = root.resolve("wal-n" + i + ".log");
+      while (!java.nio.file.Files.readString(log).contains("ready")) {
+        if (System.currentTimeMillis() > deadline || !walProcesses.get(i).isAlive()) {
+          throw new IOException("ratis-wal node n" + i + " did not start:\n" + java.nio.file.Files.readString(log));
+        }
+        sleep(100);
+      }
+    }
+    try (io.ramify.wal.client.WalClient c = io.ramify.wal.client.WalClient.connect(wal,
+        io.ramify.wal.client.WalClientConfig.DEFAULT)) {
+      for (int g = 0; g < wal.groupCount(); ) {
+        try {
+          // An answer from every group means every group has a leader.
+          io.ramify.wal.client.WalClient.await(c.listTimelines());
+          g = wal.groupCount();
+        } catch (RuntimeException e) {
+          if (System.currentTimeMillis() > deadline) {
+            throw new IOException("ratis-wal groups have no leader: " + e.getMessage(), e);
+          }
+          sleep(200);
+        }
+      }
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   void startShard(int s, int port) throws IOException {
     // History window 0 and no automatic runs: tests collect garbage when they choose to.
     shards[s] = PageStoreServer.start(PageStoreConfig.of(s, SHARDS, wal, root.resolve("shard-" + s), "127.0.0.1",
         port, -1).withGc(java.time.Duration.ZERO, java.time.Duration.ofDays(1)));
+  }
+
+  /** Waits (bounded) until every shard lists {@code tl}: shards discover new timelines by polling. */
+  void awaitKnown(io.ramify.common.TimelineId tl) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 60_000;
+    for (PageStoreServer s : shards) {
+      while (!s.healthJson().contains(tl.hex())) {
+        if (System.currentTimeMillis() > deadline) {
+          throw new AssertionError("shard did not discover timeline " + tl + ": " + s.healthJson());
+        }
+        Thread.sleep(50);
+      }
+    }
   }
 
   @Override
@@ -58,6 +135,9 @@ final class ClusterRig implements AutoCloseable {
       if (w != null) {
         w.close();
       }
+    }
+    for (Process p : walProcesses) {
+      p.destroyForcibly();
     }
   }
 }

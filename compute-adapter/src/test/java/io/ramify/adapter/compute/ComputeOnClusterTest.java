@@ -34,6 +34,7 @@ class ComputeOnClusterTest {
         WalClient wal = WalClient.connect(rig.wal, WalClientConfig.DEFAULT)) {
       TimelineId tl = TimelineId.random();
       WalClient.await(wal.createRoot(tl, ClusterRig.SHARDS));
+      rig.awaitKnown(tl);
       int port = FreePorts.next();
       Compute.Config cfg = new Compute.Config(rig.wal, rig.shardAddresses, tl, dir.resolve("mnt"), dir.resolve("work"),
           port, "postgres", id("-u"), id("-g"));

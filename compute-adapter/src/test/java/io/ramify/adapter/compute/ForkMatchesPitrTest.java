@@ -22,17 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * KNOWN TO FAIL, hence tagged "slow" (out of the default suite): it reproduces an open bug. During
- * pgbench right after pg_basebackup, the leader of the timeline's Raft group stops getting answers
- * to appendEntries from both followers at the same log index on every run (Ratis logs "Timed out
- * appendEntries"); appends then fail after the client's retries, fsync returns EIO and Postgres
- * stops. State machines and Raft log workers are idle meanwhile (jstack). Run with -Pslow.
- *
- * <p>DESIGN.md rule 5 against an oracle we did not write: a branch forked at LSN X in the middle of a
+ * DESIGN.md rule 5 against an oracle we did not write: a branch forked at LSN X in the middle of a
  * pgbench run must hold exactly what vanilla Postgres holds after point-in-time recovery of a base
  * backup to X (recovery_target_lsn = X, recovery_target_inclusive = off): pg_dump of both equal.
  */
-@org.junit.jupiter.api.Tag("slow")
 class ForkMatchesPitrTest {
   @TempDir Path dir;
 
@@ -47,10 +40,14 @@ class ForkMatchesPitrTest {
   @Test
   void aForkInTheMiddleOfPgbenchEqualsVanillaPitrToTheSameLsn() throws Exception {
     Processes.run(List.of("chmod", "o+x", dir.toString()), Duration.ofSeconds(10));
-    try (ClusterRig rig = new ClusterRig(dir.resolve("cluster"));
+    Path clusterDir = Files.createDirectories(dir.resolve("cluster"));
+    // ratis-wal nodes in their own JVMs, as deployed: with all three in this JVM, appends stalled
+    // under pgbench (see docs/architecture.md, known problems).
+    try (ClusterRig rig = new ClusterRig(clusterDir, true);
         WalClient wal = WalClient.connect(rig.wal, WalClientConfig.DEFAULT)) {
       TimelineId main = TimelineId.random();
       WalClient.await(wal.createRoot(main, ClusterRig.SHARDS));
+      rig.awaitKnown(main);
       int uid = ComputeOnClusterTest.id("-u");
       int gid = ComputeOnClusterTest.id("-g");
       Compute.Config mainCfg = new Compute.Config(rig.wal, rig.shardAddresses, main, dir.resolve("mnt-main"),
@@ -71,6 +68,7 @@ class ForkMatchesPitrTest {
       }
       TimelineId dev = TimelineId.random();
       WalClient.await(wal.createFork(dev, main, x, ClusterRig.SHARDS));
+      rig.awaitKnown(dev);
       Compute.Config devCfg = new Compute.Config(rig.wal, rig.shardAddresses, dev, dir.resolve("mnt-dev"),
           dir.resolve("work-dev"), FreePorts.next(), "postgres", uid, gid);
       String forkDump;
@@ -96,10 +94,17 @@ class ForkMatchesPitrTest {
             Integer.toString(vanilla.port()), "-U", "postgres", "--no-sync", "postgres");
         assertTrue(vanilla.logTail().contains("recovery stopping before"), vanilla.logTail());
         assertTrue(forkDump.contains("COPY public.pgbench_history"), "the fork has pgbench's tables");
-        assertEquals(vanillaDump, forkDump, "pg_dump of the fork at " + x + " vs vanilla PITR to it");
+        assertEquals(comparable(vanillaDump), comparable(forkDump), "pg_dump of the fork at " + x
+            + " vs vanilla PITR to it");
         vanilla.stop();
       }
     }
+  }
+
+  /** pg_dump output without its per-run random restrict-key lines. */
+  static String comparable(String dump) {
+    return dump.lines().filter(l -> !l.startsWith("\\restrict ") && !l.startsWith("\\unrestrict "))
+        .collect(java.util.stream.Collectors.joining("\n"));
   }
 
   /** Full segments from the base backup's start through X's segment, as Postgres's archive holds them. */

@@ -53,7 +53,10 @@ import org.apache.ratis.util.TimeDuration;
 public final class WalClient implements AutoCloseable {
   private final WalCluster cluster;
   private final WalClientConfig config;
-  private final List<RaftClient> groups = new ArrayList<>();
+  /** One Ratis client per group; replaced when Ratis closes it (see {@link #replaceIfClosed}). */
+  private final java.util.concurrent.atomic.AtomicReferenceArray<RaftClient> groups;
+  private final RaftProperties properties;
+  private final RetryPolicy retry;
   private final com.codahale.metrics.MetricRegistry metrics = new com.codahale.metrics.MetricRegistry();
   private final com.codahale.metrics.Timer appendLatency = metrics.timer("wal.client.append_commit");
   private final com.codahale.metrics.Histogram appendBytes = metrics.histogram("wal.client.append_batch_bytes");
@@ -79,8 +82,43 @@ public final class WalClient implements AutoCloseable {
         .setBaseSleepTime(TimeDuration.valueOf(config.backoffBase().toMillis(), TimeUnit.MILLISECONDS))
         .setMaxSleepTime(TimeDuration.valueOf(config.backoffMax().toMillis(), TimeUnit.MILLISECONDS))
         .setMaxAttempts(config.maxAttempts()).build();
+    this.properties = p;
+    this.retry = retry;
+    this.groups = new java.util.concurrent.atomic.AtomicReferenceArray<>(cluster.groupCount());
     for (int i = 0; i < cluster.groupCount(); i++) {
-      groups.add(RaftClient.newBuilder().setProperties(p).setRaftGroup(cluster.group(i)).setRetryPolicy(retry).build());
+      groups.set(i, newRaftClient(i));
+    }
+  }
+
+  private RaftClient newRaftClient(int group) {
+    return RaftClient.newBuilder().setProperties(properties).setRaftGroup(cluster.group(group)).setRetryPolicy(retry)
+        .build();
+  }
+
+  /**
+   * Ratis closes a client's ordered window for good once a request used up its retries (for
+   * example while the cluster was starting); every later call would fail. Such a client is
+   * replaced, so the next call works once the cluster answers again.
+   */
+  private void replaceIfClosed(int group, RaftClient used, Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof org.apache.ratis.protocol.exceptions.AlreadyClosedException) {
+        RaftClient fresh = newRaftClient(group);
+        if (groups.compareAndSet(group, used, fresh)) {
+          try {
+            used.close();
+          } catch (IOException | RuntimeException e) {
+            // closing a client that Ratis already closed: nothing left to release
+          }
+        } else {
+          try {
+            fresh.close();
+          } catch (IOException | RuntimeException e) {
+            // never used
+          }
+        }
+        return;
+      }
     }
   }
 
@@ -252,7 +290,7 @@ public final class WalClient implements AutoCloseable {
   /** Every timeline of every group, with its counters (parent, fork point, last seq, acks). */
   public CompletableFuture<List<TimelineStatus>> listTimelines() {
     List<CompletableFuture<List<TimelineStatus>>> parts = new ArrayList<>();
-    for (int g = 0; g < groups.size(); g++) {
+    for (int g = 0; g < groups.length(); g++) {
       parts.add(listGroup(g, com.google.protobuf.ByteString.EMPTY, new ArrayList<>()));
     }
     return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
@@ -266,7 +304,8 @@ public final class WalClient implements AutoCloseable {
       List<TimelineStatus> acc) {
     QueryRequest q = QueryRequest.newBuilder().setListTimelines(io.ramify.wal.proto.ListTimelines.newBuilder()
         .setAfter(after).setMax(WalLimits.MAX_TIMELINES_LISTED)).build();
-    return unwrap(groups.get(g).async().sendReadOnly(message(q.toByteArray())), "group " + g).thenCompose(r -> {
+    RaftClient c = groups.get(g);
+    return unwrap(c.async().sendReadOnly(message(q.toByteArray())), g, c, "group " + g).thenCompose(r -> {
       acc.addAll(r.getTimelines().getTimelinesList());
       if (!r.getTimelines().getMore() || acc.isEmpty()) {
         return CompletableFuture.completedFuture(acc);
@@ -281,14 +320,16 @@ public final class WalClient implements AutoCloseable {
   }
 
   CompletableFuture<Reply> write(TimelineId tl, WriteRequest.Builder req) {
-    RaftClient c = groups.get(groupOf(tl));
-    return unwrap(c.async().send(message(req.build().toByteArray())), "group " + groupOf(tl) + " of timeline "
+    int g = groupOf(tl);
+    RaftClient c = groups.get(g);
+    return unwrap(c.async().send(message(req.build().toByteArray())), g, c, "group " + g + " of timeline "
         + tl.shortForm());
   }
 
   private CompletableFuture<Reply> query(TimelineId tl, QueryRequest.Builder req) {
-    RaftClient c = groups.get(groupOf(tl));
-    return unwrap(c.async().sendReadOnly(message(req.build().toByteArray())), "group " + groupOf(tl)
+    int g = groupOf(tl);
+    RaftClient c = groups.get(g);
+    return unwrap(c.async().sendReadOnly(message(req.build().toByteArray())), g, c, "group " + g
         + " of timeline " + tl.shortForm());
   }
 
@@ -296,15 +337,18 @@ public final class WalClient implements AutoCloseable {
     return Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(b));
   }
 
-  private CompletableFuture<Reply> unwrap(CompletableFuture<RaftClientReply> f, String where) {
+  private CompletableFuture<Reply> unwrap(CompletableFuture<RaftClientReply> f, int group, RaftClient used,
+      String where) {
     return f.handle((r, err) -> {
       if (err != null) {
         unavailable.inc();
         Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+        replaceIfClosed(group, used, cause);
         throw new WalUnavailableException("ratis-wal " + where + " did not answer: " + cause, cause);
       }
       if (!r.isSuccess()) {
         unavailable.inc();
+        replaceIfClosed(group, used, r.getException());
         throw new WalUnavailableException("ratis-wal " + where + " failed: " + r.getException(), r.getException());
       }
       Reply reply;
@@ -342,8 +386,8 @@ public final class WalClient implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    for (RaftClient c : groups) {
-      c.close();
+    for (int i = 0; i < groups.length(); i++) {
+      groups.get(i).close();
     }
     callbacks.shutdown();
   }
