@@ -1,7 +1,6 @@
 package io.ramify.common.ops;
 
 import com.codahale.metrics.Counter;
-import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Histogram;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
@@ -21,7 +20,7 @@ public final class PrometheusText {
 
   public static String render(MetricRegistry registry) {
     StringBuilder out = new StringBuilder(4096);
-    for (Map.Entry<String, Gauge> e : registry.getGauges().entrySet()) {
+    for (var e : registry.getGauges().entrySet()) {
       Object v = e.getValue().getValue();
       if (v instanceof Number n) {
         String name = name(e.getKey());

@@ -159,7 +159,8 @@ final class WalStateMachine extends BaseStateMachine {
     ByteString data = entry.getStateMachineLogEntry().getLogData();
     Reply reply;
     long started = System.nanoTime();
-    try (Timer.Context t = applyTimer.time(); RocksKv base = RocksKv.latest(db.rocks())) {
+    Timer.Context timed = applyTimer.time();
+    try (RocksKv base = RocksKv.latest(db.rocks())) {
       Writes writes = new Writes(base);
       try {
         WriteRequest req = WriteRequest.parseFrom(data.asReadOnlyByteBuffer());
@@ -176,6 +177,8 @@ final class WalStateMachine extends BaseStateMachine {
         LOG.debug("{}: entry {} rejected: {}", getGroupId(), ti, reply.getRejected().getMessage());
       }
       db.commit(reply.hasRejected() ? null : writes, ti);
+    } finally {
+      timed.stop();
     }
     long tookMs = (System.nanoTime() - started) / 1_000_000;
     if (tookMs >= SLOW_APPLY_MS) {
