@@ -7,11 +7,9 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,7 +32,6 @@ public final class WalAppendBench implements Callable<Integer> {
   static final int DEFAULT_FSYNC_SAMPLES = 1000;
   static final int DEFAULT_PG_TEST_FSYNC_SECONDS = 5;
   /** Set by bench/wal-append: the repository, for the git commit and the default data directory. */
-  static final String ROOT_PROPERTY = "ramify.root";
 
   @Option(names = "--serial-batches", paramLabel = "N",
       description = "Batches per one-at-a-time run (default: ${DEFAULT-VALUE}).")
@@ -81,21 +78,7 @@ public final class WalAppendBench implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "batches, in-flight, seconds and samples must be positive (warmup may be 0)");
     }
-    Path root = Path.of(System.getProperty(ROOT_PROPERTY, "."));
-    Path parent = dataParent != null ? dataParent
-        : System.getProperty(ROOT_PROPERTY) != null ? root.resolve("bench/target")
-            : Path.of(System.getProperty("java.io.tmpdir"));
-    Files.createDirectories(parent);
-    Path dir = Files.createTempDirectory(parent, "wal-append-");
-    try {
-      run(dir, root);
-    } finally {
-      if (keepData) {
-        progress("kept data in " + dir);
-      } else {
-        deleteTree(dir);
-      }
-    }
+    BenchDataDir.run("wal-append-", dataParent, keepData, WalAppendBench::progress, this::run);
     return 0;
   }
 
@@ -140,13 +123,6 @@ public final class WalAppendBench implements Callable<Integer> {
     System.err.println("[wal-append] " + message);
   }
 
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 
   public static void main(String[] args) {
     int code = new CommandLine(new WalAppendBench()).execute(args);

@@ -1,5 +1,6 @@
 package io.ramify.bench.pagestore;
 
+import io.ramify.bench.BenchDataDir;
 import io.ramify.bench.Latencies;
 import io.ramify.common.Generation;
 import io.ramify.common.TimelineId;
@@ -19,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,7 +31,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,7 +60,6 @@ public final class PageStoreBench implements Callable<Integer> {
   static final int WARMUP_READS = 500;
   /** Blocks of the base read through each verified child view besides the child's own. */
   static final int VERIFY_BASE_SAMPLE = 256;
-  static final String ROOT_PROPERTY = "ramify.root";
 
   @Option(names = "--ingest-mib", paramLabel = "MIB",
       description = "MiB of 8 KiB block images appended to one timeline (default: ${DEFAULT-VALUE}).")
@@ -133,21 +131,7 @@ public final class PageStoreBench implements Callable<Integer> {
           + "--child-percent at most 100 and --verify-children at most --children");
     }
     ingestTimeout = Duration.ofSeconds(ingestTimeoutSeconds);
-    Path root = Path.of(System.getProperty(ROOT_PROPERTY, "."));
-    Path parent = dataParent != null ? dataParent
-        : System.getProperty(ROOT_PROPERTY) != null ? root.resolve("bench/target")
-            : Path.of(System.getProperty("java.io.tmpdir"));
-    Files.createDirectories(parent);
-    Path dir = Files.createTempDirectory(parent, "page-store-");
-    try {
-      run(dir, root);
-    } finally {
-      if (keepData) {
-        progress("kept data in " + dir);
-      } else {
-        deleteTree(dir);
-      }
-    }
+    BenchDataDir.run("page-store-", dataParent, keepData, PageStoreBench::progress, this::run);
     return 0;
   }
 
@@ -610,13 +594,6 @@ public final class PageStoreBench implements Callable<Integer> {
     System.err.println("[page-store] " + message);
   }
 
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 
   public static void main(String[] args) {
     int code = new CommandLine(new PageStoreBench()).execute(args);
