@@ -8,7 +8,6 @@ import io.ramify.wal.proto.Op;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -352,8 +351,4 @@ public final class DataDir {
     return slash < 0 ? "" : path.substring(0, slash);
   }
 
-  /** For tests and metrics. */
-  synchronized Map<String, Node> nodes() {
-    return Map.copyOf(nodes);
-  }
 }

@@ -111,6 +111,12 @@ final class ClusterRig implements AutoCloseable {
         port, -1).withGc(java.time.Duration.ZERO, java.time.Duration.ofDays(1)));
   }
 
+  /** A compute on {@code tl} of this cluster, mounted at {@code dir/mnt-NAME}, running as postgres. */
+  Compute.Config computeConfig(io.ramify.common.TimelineId tl, Path dir, String name) {
+    return new Compute.Config(wal, shardAddresses, tl, dir.resolve("mnt-" + name), dir.resolve("work-" + name),
+        FreePorts.next(), "postgres", ComputeOnClusterTest.id("-u"), ComputeOnClusterTest.id("-g"));
+  }
+
   /** Waits (bounded) until every shard lists {@code tl}: shards discover new timelines by polling. */
   void awaitKnown(io.ramify.common.TimelineId tl) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 60_000;

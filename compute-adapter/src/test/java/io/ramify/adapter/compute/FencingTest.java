@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ramify.common.TimelineId;
-import io.ramify.testsupport.FreePorts;
 import io.ramify.testsupport.Processes;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.client.WalClientConfig;
@@ -34,12 +33,8 @@ class FencingTest {
       TimelineId tl = TimelineId.random();
       WalClient.await(wal.createRoot(tl, ClusterRig.SHARDS));
       rig.awaitKnown(tl);
-      int uid = ComputeOnClusterTest.id("-u");
-      int gid = ComputeOnClusterTest.id("-g");
-      Compute.Config a = new Compute.Config(rig.wal, rig.shardAddresses, tl, dir.resolve("mnt-a"),
-          dir.resolve("work-a"), FreePorts.next(), "postgres", uid, gid);
-      Compute.Config b = new Compute.Config(rig.wal, rig.shardAddresses, tl, dir.resolve("mnt-b"),
-          dir.resolve("work-b"), FreePorts.next(), "postgres", uid, gid);
+      Compute.Config a = rig.computeConfig(tl, dir, "a");
+      Compute.Config b = rig.computeConfig(tl, dir, "b");
       try (Compute first = new Compute(a).start()) {
         ComputeOnClusterTest.psql(first, "CREATE TABLE t (id int primary key)");
         ComputeOnClusterTest.psql(first, "INSERT INTO t SELECT generate_series(1, 1000)");

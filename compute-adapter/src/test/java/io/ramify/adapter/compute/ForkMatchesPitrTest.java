@@ -48,10 +48,7 @@ class ForkMatchesPitrTest {
       TimelineId main = TimelineId.random();
       WalClient.await(wal.createRoot(main, ClusterRig.SHARDS));
       rig.awaitKnown(main);
-      int uid = ComputeOnClusterTest.id("-u");
-      int gid = ComputeOnClusterTest.id("-g");
-      Compute.Config mainCfg = new Compute.Config(rig.wal, rig.shardAddresses, main, dir.resolve("mnt-main"),
-          dir.resolve("work-main"), FreePorts.next(), "postgres", uid, gid);
+      Compute.Config mainCfg = rig.computeConfig(main, dir, "main");
       Path backup = dir.resolve("vanilla/data");
       Lsn x;
       try (Compute c = new Compute(mainCfg).start()) {
@@ -69,8 +66,7 @@ class ForkMatchesPitrTest {
       TimelineId dev = TimelineId.random();
       WalClient.await(wal.createFork(dev, main, x, ClusterRig.SHARDS));
       rig.awaitKnown(dev);
-      Compute.Config devCfg = new Compute.Config(rig.wal, rig.shardAddresses, dev, dir.resolve("mnt-dev"),
-          dir.resolve("work-dev"), FreePorts.next(), "postgres", uid, gid);
+      Compute.Config devCfg = rig.computeConfig(dev, dir, "dev");
       String forkDump;
       try (Compute c = new Compute(devCfg).start()) {
         forkDump = pg(c, "pg_dump", "--no-sync", "postgres");

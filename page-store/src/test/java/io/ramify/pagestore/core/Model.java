@@ -1,8 +1,6 @@
 package io.ramify.pagestore.core;
 
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -74,7 +72,4 @@ final class Model {
     files.put(to, files.remove(from));
   }
 
-  static Map<String, Entry> empty() {
-    return new HashMap<>();
-  }
 }

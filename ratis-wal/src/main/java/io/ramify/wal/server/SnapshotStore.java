@@ -41,10 +41,6 @@ final class SnapshotStore implements StateMachineStorage {
     reload();
   }
 
-  Path smDir() {
-    return smDir;
-  }
-
   Path dbDir() {
     return smDir.resolve("db");
   }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
@@ -114,10 +113,6 @@ final class WalTestCluster implements AutoCloseable {
       }
       Thread.sleep(100);
     }
-  }
-
-  RaftPeerId peer(int node) {
-    return RaftPeerId.valueOf("n" + node);
   }
 
   @Override
