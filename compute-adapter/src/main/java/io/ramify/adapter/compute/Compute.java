@@ -1,6 +1,8 @@
 package io.ramify.adapter.compute;
 
+import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
 import io.ramify.adapter.backend.ClusterBackend;
 import io.ramify.adapter.fs.DataDir;
 import io.ramify.adapter.fs.Mount;
@@ -14,11 +16,18 @@ import io.ramify.wal.client.TimelineWriter;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.client.WalClientConfig;
 import io.ramify.wal.client.WalCluster;
+import io.ramify.wal.client.WalRejectedException;
+import io.ramify.wal.proto.Rejection;
 import io.ramify.wal.proto.TimelineStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +35,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One compute: a stock Postgres on a FUSE mount of one timeline's view. Start takes a generation
  * and claims the timeline (fencing older computes, learning the durable ends), mounts the view,
- * runs {@code initdb -k} on a new root timeline, and starts Postgres; stop shuts Postgres down
- * cleanly, makes every op durable and unmounts. The generation is the timeline's current one plus
+ * runs {@code initdb -k} on a new root timeline, and starts Postgres; a supervisor restarts Postgres
+ * after a crash and stops the compute when it was fenced; stop shuts Postgres down cleanly, makes
+ * every op durable and unmounts. The generation is the timeline's current one plus
  * one until the catalog hands them out (issue 5).
  */
 public final class Compute implements AutoCloseable {
@@ -48,27 +58,51 @@ public final class Compute implements AutoCloseable {
   private DataDir dataDir;
   private Mount mount;
   private PostgresProcess postgres;
-  private Generation generation;
+  private volatile Generation generation;
+  private volatile State state = State.STOPPED;
+  private volatile boolean stopping;
+  private volatile String endMessage = "";
+  private final CountDownLatch ended = new CountDownLatch(1);
+  private final Counter restarts;
+  private final Timer startTimes;
+  private Thread supervisor;
 
   public Compute(Config config) {
     this.config = config;
+    this.restarts = metrics.counter("compute_restarts");
+    this.startTimes = metrics.timer("compute_start");
+    metrics.gauge("compute_state", () -> () -> state.ordinal());
   }
+
+  /** What a compute is doing; {@link #awaitEnd} returns one of the final three. */
+  public enum State { STARTING, RUNNING, RESTARTING, STOPPED, FENCED, FAILED }
+
+  /** Restarts allowed within {@link #RESTART_WINDOW} before the compute gives up (a crash loop). */
+  static final int RESTARTS_MAX = 5;
+  static final Duration RESTART_WINDOW = Duration.ofMinutes(10);
+  /** Pause before a full restart, so a cluster that is electing a leader can answer. */
+  static final Duration FULL_RESTART_PAUSE = Duration.ofSeconds(2);
 
   /** Starts everything; on failure undoes what was started and rethrows. */
   public Compute start() throws IOException {
+    state = State.STARTING;
     try {
-      return startSteps();
+      startSteps();
     } catch (IOException | RuntimeException e) {
       try {
-        close();
+        release();
       } catch (IOException | RuntimeException suppressed) {
         e.addSuppressed(suppressed);
       }
+      state = State.FAILED;
       throw e;
     }
+    state = State.RUNNING;
+    supervisor = Thread.ofPlatform().name("compute-supervisor").daemon().start(this::supervise);
+    return this;
   }
 
-  private Compute startSteps() throws IOException {
+  private void startSteps() throws IOException {
     long t0 = System.nanoTime();
     checkTraversable(config.mountPoint().toAbsolutePath().getParent());
     walClient = WalClient.connect(config.wal(), WalClientConfig.DEFAULT);
@@ -89,10 +123,150 @@ public final class Compute implements AutoCloseable {
       syncAll();
     }
     postgres.start();
+    startTimes.update(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
     LOG.info("compute on timeline {} (generation {}) ready on port {}: mount {} ms, start {} ms",
         config.timeline().shortForm(), generation, config.port(), (mounted - t0) / 1_000_000,
         (System.nanoTime() - mounted) / 1_000_000);
-    return this;
+  }
+
+  /**
+   * Watches Postgres. When it exits without being asked to: a fenced compute stops for good (a
+   * newer compute owns the timeline); otherwise Postgres is restarted and runs its own crash
+   * recovery, in place when the log still takes this compute's ops, else by a full restart (new
+   * generation, new mount). More than {@link #RESTARTS_MAX} restarts in {@link #RESTART_WINDOW}
+   * is a crash loop: the compute stops as FAILED.
+   */
+  private void supervise() {
+    Deque<Long> recent = new ArrayDeque<>();
+    while (true) {
+      PostgresProcess pg = postgres;
+      int code = pg.waitForExit();
+      if (stopping) {
+        return;
+      }
+      LOG.error("postgres on timeline {} exited unexpectedly ({}); its log ends:\n{}",
+          config.timeline().shortForm(), code, pg.logTail());
+      if (fenced()) {
+        end(State.FENCED, "compute on timeline " + config.timeline().shortForm() + " (generation " + generation
+            + ") was fenced by a newer compute; it stops and leaves the timeline to it");
+        return;
+      }
+      long now = System.nanoTime();
+      recent.addLast(now);
+      while (now - recent.peekFirst() > RESTART_WINDOW.toNanos()) {
+        recent.removeFirst();
+      }
+      if (recent.size() > RESTARTS_MAX) {
+        end(State.FAILED, "postgres on timeline " + config.timeline().shortForm() + " crashed " + recent.size()
+            + " times within " + RESTART_WINDOW + "; giving up (see " + pg.logFile() + ")");
+        return;
+      }
+      state = State.RESTARTING;
+      restarts.inc();
+      if (!restartInPlace() && !restartFully()) {
+        if (fenced()) {
+          end(State.FENCED, "compute on timeline " + config.timeline().shortForm() + " was fenced while restarting");
+        } else {
+          end(State.FAILED, "compute on timeline " + config.timeline().shortForm() + " could not restart; see log");
+        }
+        return;
+      }
+      state = State.RUNNING;
+    }
+  }
+
+  /** Same mount and generation: make what Postgres wrote durable, start it again (crash recovery). */
+  private boolean restartInPlace() {
+    if (writer.failure().isPresent()) {
+      LOG.warn("the op log refused this compute's writes ({}); restarting fully",
+          writer.failure().get().getMessage());
+      return false;
+    }
+    try {
+      syncAll();
+      postgres.start();
+      LOG.info("postgres on timeline {} restarted in place (generation {})", config.timeline().shortForm(),
+          generation);
+      return true;
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("restarting postgres in place failed: {}; restarting fully", e.getMessage());
+      return false;
+    }
+  }
+
+  /** Everything again: unmount, a new generation and claim, a new mount, Postgres's crash recovery. */
+  private boolean restartFully() {
+    try {
+      release();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("releasing the failed compute: {}", e.getMessage());
+    }
+    if (stopping) {
+      return false;
+    }
+    sleep(FULL_RESTART_PAUSE.toMillis());
+    try {
+      startSteps();
+      LOG.info("compute on timeline {} restarted fully (generation {})", config.timeline().shortForm(), generation);
+      return true;
+    } catch (IOException | RuntimeException e) {
+      LOG.error("full restart of the compute on timeline {} failed: {}", config.timeline().shortForm(),
+          e.getMessage(), e);
+      return false;
+    }
+  }
+
+  /** Fenced: the log refused our generation, or it has seen a newer one. */
+  private boolean fenced() {
+    if (writer != null && writer.failure().orElse(null) instanceof WalRejectedException r
+        && r.code() == Rejection.Code.STALE_GENERATION) {
+      return true;
+    }
+    try (WalClient c = WalClient.connect(config.wal(), WalClientConfig.DEFAULT)) {
+      return WalClient.await(c.status(config.timeline())).getGeneration() > generation.value();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot ask the log whether this compute was fenced: {}", e.getMessage());
+      return false;
+    }
+  }
+
+  private void end(State finalState, String why) {
+    LOG.error(why);
+    endMessage = why;
+    try {
+      release();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("releasing the compute: {}", e.getMessage());
+    }
+    state = finalState;
+    ended.countDown();
+  }
+
+  public State state() {
+    return state;
+  }
+
+  /** Why the compute ended, when it ended by itself (fenced or failed). */
+  public String endMessage() {
+    return endMessage;
+  }
+
+  /** Waits until the compute has ended (stopped, fenced or failed); returns the final state. */
+  public State awaitEnd() throws InterruptedException {
+    ended.await();
+    return state;
+  }
+
+  public boolean awaitEnd(Duration max) throws InterruptedException {
+    return ended.await(max.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Postgres, running as its own OS user, must be able to walk down to the mount. */
@@ -146,11 +320,32 @@ public final class Compute implements AutoCloseable {
   /** Clean stop: fast shutdown (a shutdown checkpoint), every op durable, unmount. */
   @Override
   public void close() throws IOException {
+    stopping = true;
+    if (state == State.FENCED || state == State.FAILED) {
+      return;
+    }
+    try {
+      release();
+    } finally {
+      state = State.STOPPED;
+      ended.countDown();
+      if (supervisor != null && supervisor != Thread.currentThread()) {
+        try {
+          supervisor.join(PostgresProcess.STOP_WAIT_MAX.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+
+  /** Stops Postgres (fast shutdown), makes every op durable, unmounts and closes the clients. */
+  private synchronized void release() throws IOException {
     try {
       if (postgres != null) {
         postgres.stop();
       }
-      if (dataDir != null) {
+      if (dataDir != null && writer != null && writer.failure().isEmpty()) {
         syncAll();
       }
     } catch (IOException | RuntimeException e) {
@@ -158,12 +353,15 @@ public final class Compute implements AutoCloseable {
     } finally {
       if (mount != null) {
         mount.close();
+        mount = null;
       }
       if (pages != null) {
         pages.close();
+        pages = null;
       }
       if (walClient != null) {
         walClient.close();
+        walClient = null;
       }
     }
   }

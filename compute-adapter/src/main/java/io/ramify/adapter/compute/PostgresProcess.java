@@ -23,6 +23,8 @@ public final class PostgresProcess {
   static final Duration READY_WAIT_MAX = Duration.ofMinutes(10);
   static final Duration STOP_WAIT_MAX = Duration.ofMinutes(5);
   static final Duration TOOL_WAIT_MAX = Duration.ofMinutes(10);
+  static final Duration LEFTOVER_WAIT_MAX = Duration.ofSeconds(30);
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PostgresProcess.class);
   private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
 
   private final Path dataDir;
@@ -63,8 +65,13 @@ public final class PostgresProcess {
         "--auth=trust", "--locale=C", "--encoding=UTF8")), true);
   }
 
-  /** Starts the server and waits until it accepts connections (crash recovery may run first). */
+  /**
+   * Starts the server and waits until it accepts connections (crash recovery may run first). A
+   * postmaster left behind by an adapter that was killed is killed first: it holds the port and
+   * runs on a dead mount.
+   */
   public void start() throws IOException {
+    killLeftover();
     List<String> cmd = new ArrayList<>(List.of(BIN.resolve("postgres").toString(), "-D", dataDir.toString(),
         "-p", Integer.toString(port), "-k", socketDir.toString(), "-c", "listen_addresses=127.0.0.1"));
     ENFORCED.forEach((k, v) -> cmd.addAll(List.of("-c", k + "=" + v)));
@@ -72,6 +79,7 @@ public final class PostgresProcess {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
     pb.environment().put("TZ", "UTC");
     process = pb.start();
+    Files.writeString(pidFile(), Long.toString(process.pid()));
     long deadline = System.nanoTime() + READY_WAIT_MAX.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
@@ -88,6 +96,76 @@ public final class PostgresProcess {
   public boolean ready() throws IOException {
     return exec(List.of(BIN.resolve("pg_isready").toString(), "-q", "-h", socketDir.toString(), "-p",
         Integer.toString(port))) == 0;
+  }
+
+  /** Blocks until the running server exits; its exit code (-1 when none was started). */
+  public int waitForExit() {
+    Process p = process;
+    if (p == null) {
+      return -1;
+    }
+    while (true) {
+      try {
+        return p.waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return -1;
+      }
+    }
+  }
+
+  private Path pidFile() {
+    return logFile.resolveSibling("postgres.pid");
+  }
+
+  /**
+   * Kills what an earlier run left: the postmaster named in the pid file (its adapter was killed,
+   * so it runs on a dead mount), and any backend still working in this data directory after its
+   * postmaster died (it keeps the old shared memory, which a new postmaster refuses to share).
+   */
+  private void killLeftover() throws IOException {
+    List<Long> pids = new ArrayList<>();
+    if (Files.exists(pidFile())) {
+      long pid = Long.parseLong(Files.readString(pidFile()).trim());
+      if (isPostgres(pid)) {
+        pids.add(pid);
+      }
+      Files.delete(pidFile());
+    }
+    try (var procs = Files.list(Path.of("/proc"))) {
+      for (Path p : procs.toList()) {
+        String name = p.getFileName().toString();
+        if (name.chars().allMatch(Character::isDigit) && isPostgres(Long.parseLong(name))) {
+          try {
+            if (Files.readSymbolicLink(p.resolve("cwd")).equals(dataDir)) {
+              pids.add(Long.parseLong(name));
+            }
+          } catch (IOException e) {
+            // gone meanwhile, or not ours to inspect
+          }
+        }
+      }
+    }
+    if (pids.isEmpty()) {
+      return;
+    }
+    LOG.warn("killing postgres processes {} left behind by an earlier run", pids);
+    List<String> cmd = new ArrayList<>(List.of("kill", "-9"));
+    pids.forEach(p -> cmd.add(Long.toString(p)));
+    exec(cmd);
+    long deadline = System.nanoTime() + LEFTOVER_WAIT_MAX.toNanos();
+    while (pids.stream().anyMatch(PostgresProcess::isPostgres) && System.nanoTime() < deadline) {
+      sleep(100);
+    }
+  }
+
+  private static boolean isPostgres(long pid) {
+    try {
+      Path comm = Path.of("/proc", Long.toString(pid), "comm");
+      return Files.exists(comm) && Files.readString(comm).trim().equals("postgres");
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   public boolean alive() {

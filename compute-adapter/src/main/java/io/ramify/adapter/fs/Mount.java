@@ -35,6 +35,7 @@ public final class Mount implements AutoCloseable {
   }
 
   public static Mount mount(Path mountPoint, DataDir dir, int uid, int gid, MetricRegistry metrics) throws IOException {
+    unmountLeftover(mountPoint);
     Files.createDirectories(mountPoint);
     FuseBuilder builder = Fuse.builder();
     builder.setLibraryPath(LIBFUSE.stream().filter(p -> Files.exists(Path.of(p))).findFirst()
@@ -53,20 +54,41 @@ public final class Mount implements AutoCloseable {
     return new Mount(mountPoint, fuse);
   }
 
+  /**
+   * A mount left by an adapter that was killed is dead ("transport endpoint is not connected"):
+   * detach it, so this mount can take its place.
+   */
+  static void unmountLeftover(Path mountPoint) throws IOException {
+    String target = mountPoint.toAbsolutePath().normalize().toString();
+    boolean mounted = Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+        .map(l -> l.split(" "))
+        .anyMatch(f -> f.length > 1 && f[1].replace("\\040", " ").equals(target));
+    if (mounted) {
+      LOG.warn("{} is still mounted (an earlier adapter died?); unmounting it", target);
+      fusermountUnmount(mountPoint);
+    }
+  }
+
+  private static void fusermountUnmount(Path mountPoint) throws IOException {
+    Process p = new ProcessBuilder("fusermount3", "-u", "-z", mountPoint.toString()).redirectErrorStream(true).start();
+    try {
+      if (!p.waitFor(UNMOUNT_WAIT_SECONDS, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        LOG.warn("fusermount3 -u {} did not succeed: {}", mountPoint, new String(p.getInputStream().readAllBytes()));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   public Path dataDir() {
     return mountPoint.resolve(RamifyFs.DATA);
   }
 
   @Override
   public void close() throws IOException {
-    Process p = new ProcessBuilder("fusermount3", "-u", "-z", mountPoint.toString()).redirectErrorStream(true).start();
+    fusermountUnmount(mountPoint);
     try {
-      if (!p.waitFor(UNMOUNT_WAIT_SECONDS, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        LOG.warn("fusermount3 -u {} did not succeed: {}", mountPoint, new String(p.getInputStream().readAllBytes()));
-      }
       fuse.close();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     } catch (java.util.concurrent.TimeoutException e) {
       throw new IOException("FUSE session of " + mountPoint + " did not end", e);
     }

@@ -20,7 +20,8 @@ final class ClusterRig implements AutoCloseable {
   final List<String> shardAddresses = new ArrayList<>();
   private final Path root;
 
-  private final java.util.List<Process> walProcesses = new ArrayList<>();
+  private final Process[] walProcesses = new Process[3];
+  private List<WalCluster.Node> nodes;
 
   ClusterRig(Path root) throws IOException {
     this(root, false);
@@ -29,7 +30,7 @@ final class ClusterRig implements AutoCloseable {
   /** With {@code separateWalProcesses}, each ratis-wal node runs in its own JVM. */
   ClusterRig(Path root, boolean separateWalProcesses) throws IOException {
     this.root = root;
-    List<WalCluster.Node> nodes = new ArrayList<>();
+    nodes = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       nodes.add(new WalCluster.Node("n" + i, "127.0.0.1", FreePorts.next()));
     }
@@ -55,6 +56,39 @@ final class ClusterRig implements AutoCloseable {
     walNodes[i] = WalServer.start(WalServerConfig.of(wal, "n" + i, root.resolve("wal-n" + i), -1));
   }
 
+  /** kill -9 of a ratis-wal node process. */
+  void killWalProcess(int i) throws InterruptedException {
+    walProcesses[i].destroyForcibly();
+    walProcesses[i].waitFor();
+  }
+
+  /** Starts a killed ratis-wal node process again on its data directory; waits until it serves. */
+  void restartWalProcess(int i) throws IOException {
+    Path log = root.resolve("wal-n" + i + ".log");
+    long readyBefore = readyLines(log);
+    startWalProcess(i, nodes);
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (readyLines(log) <= readyBefore) {
+      if (System.currentTimeMillis() > deadline || !walProcesses[i].isAlive()) {
+        throw new IOException("ratis-wal node n" + i + " did not restart:\n" + java.nio.file.Files.readString(log));
+      }
+      sleep(100);
+    }
+  }
+
+  private static long readyLines(Path log) throws IOException {
+    return java.nio.file.Files.readAllLines(log).stream().filter("ready"::equals).count();
+  }
+
+  int nodeIndex(String nodeId) {
+    for (int i = 0; i < nodes.size(); i++) {
+      if (nodes.get(i).id().equals(nodeId)) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException("no node " + nodeId);
+  }
+
   private void startWalProcess(int i, List<WalCluster.Node> nodes) throws IOException {
     StringBuilder spec = new StringBuilder();
     for (WalCluster.Node n : nodes) {
@@ -64,8 +98,9 @@ final class ClusterRig implements AutoCloseable {
         "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx1g", "-cp",
         System.getProperty("java.class.path"), WalNodeMain.class.getName(), wal.name(), spec.toString(), "3",
         "n" + i, root.resolve("wal-n" + i).toString())
-        .redirectErrorStream(true).redirectOutput(root.resolve("wal-n" + i + ".log").toFile()).start();
-    walProcesses.add(p);
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("wal-n" + i + ".log")
+            .toFile())).start();
+    walProcesses[i] = p;
   }
 
   /** Waits (bounded) until every node process says it serves, then for a leader in every group. */
@@ -74,7 +109,7 @@ final class ClusterRig implements AutoCloseable {
     for (int i = 0; i < 3; i++) {
       Path log = root.resolve("wal-n" + i + ".log");
       while (!java.nio.file.Files.readString(log).contains("ready")) {
-        if (System.currentTimeMillis() > deadline || !walProcesses.get(i).isAlive()) {
+        if (System.currentTimeMillis() > deadline || !walProcesses[i].isAlive()) {
           throw new IOException("ratis-wal node n" + i + " did not start:\n" + java.nio.file.Files.readString(log));
         }
         sleep(100);
@@ -117,6 +152,15 @@ final class ClusterRig implements AutoCloseable {
         FreePorts.next(), "postgres", ComputeOnClusterTest.id("-u"), ComputeOnClusterTest.id("-g"));
   }
 
+  /** The ratis-wal nodes as {@code ID=HOST:PORT,...}. */
+  String walNodesSpec() {
+    StringBuilder spec = new StringBuilder();
+    for (WalCluster.Node n : wal.nodes()) {
+      spec.append(spec.isEmpty() ? "" : ",").append(n.id()).append('=').append(n.address());
+    }
+    return spec.toString();
+  }
+
   /** Waits (bounded) until every shard lists {@code tl}: shards discover new timelines by polling. */
   void awaitKnown(io.ramify.common.TimelineId tl) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 60_000;
@@ -143,7 +187,9 @@ final class ClusterRig implements AutoCloseable {
       }
     }
     for (Process p : walProcesses) {
-      p.destroyForcibly();
+      if (p != null) {
+        p.destroyForcibly();
+      }
     }
   }
 }

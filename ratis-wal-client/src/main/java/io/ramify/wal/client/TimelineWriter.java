@@ -199,6 +199,16 @@ public final class TimelineWriter {
     room.signalAll();
   }
 
+  /** The failure that stopped this writer, if any: once failed, a writer stays failed. */
+  public java.util.Optional<RuntimeException> failure() {
+    lock.lock();
+    try {
+      return java.util.Optional.ofNullable(failure);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private void checkNotFailed() {
     if (failure != null) {
       throw failure;

@@ -145,6 +145,25 @@ public final class WalClient implements AutoCloseable {
     return Math.floorMod(h, cluster.groupCount());
   }
 
+  /**
+   * The node that leads a timeline's group right now, asked of each node in turn (for operators
+   * and chaos tests); empty when no node answers as leader.
+   */
+  public java.util.Optional<String> leaderOf(TimelineId tl) {
+    int g = groupOf(tl);
+    for (WalCluster.Node n : cluster.nodes()) {
+      try {
+        var info = groups.get(g).getGroupManagementApi(cluster.peerId(n.id())).info(cluster.groupId(g));
+        if (info.getRoleInfoProto().getRole() == org.apache.ratis.proto.RaftProtos.RaftPeerRole.LEADER) {
+          return java.util.Optional.of(n.id());
+        }
+      } catch (IOException | RuntimeException e) {
+        // that node is down or does not answer: ask the next
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   static ByteString id(TimelineId tl) {
     return ByteString.copyFrom(tl.toBytes());
   }
