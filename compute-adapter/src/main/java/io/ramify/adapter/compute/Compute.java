@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * and claims the timeline (fencing older computes, learning the durable ends), mounts the view,
  * runs {@code initdb -k} on a new root timeline, and starts Postgres; a supervisor restarts Postgres
  * after a crash and stops the compute when it was fenced; stop shuts Postgres down cleanly, makes
- * every op durable and unmounts. The generation is the timeline's current one plus
- * one until the catalog hands them out (issue 5).
+ * every op durable and unmounts. Generations come from {@link Generations}: the catalog's leases
+ * when it runs the compute.
  */
 public final class Compute implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Compute.class);
@@ -46,6 +46,16 @@ public final class Compute implements AutoCloseable {
   static final long CACHE_BYTES_DEFAULT = 256L << 20;
   /** Ancestors followed when building a view (a deeper tree is a bug upstream). */
   static final int MAX_ANCESTRY = 256;
+
+  /**
+   * Where generations come from: the catalog's compute leases (issue 5), or, standalone, the
+   * log's current generation plus one. {@code inLog} is the highest the log has accepted.
+   */
+  public interface Generations {
+    Generation next(TimelineId timeline, Generation inLog) throws IOException;
+
+    Generations FROM_LOG = (tl, inLog) -> Generation.of(inLog.value() + 1);
+  }
 
   public record Config(WalCluster wal, List<String> pageStores, TimelineId timeline, Path mountPoint,
       Path workDir, int port, String osUser, int uid, int gid) {}
@@ -66,6 +76,7 @@ public final class Compute implements AutoCloseable {
   private final Counter restarts;
   private final Timer startTimes;
   private Thread supervisor;
+  private Generations generations = Generations.FROM_LOG;
 
   public Compute(Config config) {
     this.config = config;
@@ -82,6 +93,16 @@ public final class Compute implements AutoCloseable {
   static final Duration RESTART_WINDOW = Duration.ofMinutes(10);
   /** Pause before a full restart, so a cluster that is electing a leader can answer. */
   static final Duration FULL_RESTART_PAUSE = Duration.ofSeconds(2);
+
+  /** Takes generations from {@code source} (before {@link #start}); the default is the log's plus one. */
+  public Compute withGenerations(Generations source) {
+    this.generations = source;
+    return this;
+  }
+
+  public Config config() {
+    return config;
+  }
 
   /** Starts everything; on failure undoes what was started and rethrows. */
   public Compute start() throws IOException {
@@ -108,7 +129,11 @@ public final class Compute implements AutoCloseable {
     walClient = WalClient.connect(config.wal(), WalClientConfig.DEFAULT);
     pages = new PageStoreClient(config.pageStores(), PageStoreClientConfig.DEFAULT);
     TimelineStatus before = WalClient.await(walClient.status(config.timeline()));
-    generation = Generation.of(before.getGeneration() + 1);
+    generation = generations.next(config.timeline(), Generation.of(before.getGeneration()));
+    if (generation.value() <= before.getGeneration()) {
+      throw new IOException("generation " + generation + " for timeline " + config.timeline().shortForm()
+          + " is not above the log's " + before.getGeneration() + ": it would be refused");
+    }
     TimelineStatus claimed = WalClient.await(walClient.claim(config.timeline(), generation));
     writer = walClient.writer(config.timeline(), generation, claimed);
     List<ViewLevel> ancestry = ancestry(claimed);
