@@ -20,8 +20,10 @@ import org.rocksdb.WriteOptions;
  * The RocksDB of one Raft group on one node. Each committed entry's writes and its log index go
  * in one atomic batch, so the database always says exactly which entry it reflects. Writes are
  * not synced: the Raft log is durable, and after a crash Ratis re-applies whatever RocksDB lost.
+ * The key {@code 'A'} (one byte) holds the applied term and index in every group; a state machine
+ * built on {@link RocksStateMachine} keeps its own keys away from it.
  */
-final class GroupDb implements AutoCloseable {
+public final class GroupDb implements AutoCloseable {
   static {
     RocksDB.loadLibrary();
   }
@@ -48,12 +50,12 @@ final class GroupDb implements AutoCloseable {
     }
   }
 
-  RocksDB rocks() {
+  public RocksDB rocks() {
     return db;
   }
 
   /** The entry this database reflects, or null for a new one. */
-  TermIndex applied() {
+  public TermIndex applied() {
     try {
       byte[] b = db.get(Keys.applied());
       if (b == null) {
@@ -67,7 +69,7 @@ final class GroupDb implements AutoCloseable {
   }
 
   /** Commits {@code writes} (may be null) together with the applied term and index. */
-  void commit(Writes writes, TermIndex ti) {
+  public void commit(Writes writes, TermIndex ti) {
     try (WriteBatch batch = new WriteBatch()) {
       if (writes != null) {
         for (Writes.Write w : writes.log()) {
@@ -111,7 +113,7 @@ final class GroupDb implements AutoCloseable {
     options.close();
   }
 
-  static void deleteTree(Path p) throws IOException {
+  public static void deleteTree(Path p) throws IOException {
     if (!Files.exists(p)) {
       return;
     }

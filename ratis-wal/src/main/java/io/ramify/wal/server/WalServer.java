@@ -6,8 +6,11 @@ import io.ramify.wal.client.WalCluster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.conf.RaftProperties;
@@ -20,6 +23,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachine;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
@@ -29,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * One ratis-wal node: a Ratis server hosting every group of the cluster (multi-Raft), each group
  * with its own {@link WalStateMachine} and RocksDB, plus the operators' HTTP endpoint. On first
  * start the node adds the groups it does not host yet; on restart Ratis finds them on disk.
+ *
+ * <p>Besides the WAL groups a node can host other groups with state machines of their own ({@link
+ * WalServerConfig.HostedGroup}, e.g. the branch catalog): they share the Ratis server, its port
+ * and settings, and appear in the gauges and in /health under their names.
  */
 public final class WalServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WalServer.class);
@@ -52,7 +60,7 @@ public final class WalServer implements AutoCloseable {
     RaftServer server = RaftServer.newBuilder()
         .setServerId(config.cluster().peerId(config.nodeId()))
         .setProperties(properties(config, self))
-        .setStateMachineRegistry(gid -> new WalStateMachine(metrics))
+        .setStateMachineRegistry(registry(config, metrics))
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
     server.start();
@@ -62,9 +70,30 @@ public final class WalServer implements AutoCloseable {
     OpsHttpServer http = config.metricsPort() < 0 ? null
         : OpsHttpServer.start(self.host(), config.metricsPort(), metrics, ws::health);
     ws = new WalServer(config, server, metrics, http);
-    LOG.info("ratis-wal node {} serving {} groups on {} (metrics {})", config.nodeId(), config.cluster().groupCount(),
+    LOG.info("ratis-wal node {} serving {} groups{} on {} (metrics {})", config.nodeId(),
+        config.cluster().groupCount(), config.hostedGroups().stream().map(h -> " + " + h.name()).reduce("", String::concat),
         self.address(), http == null ? "off" : "http://" + self.host() + ":" + http.port() + "/metrics");
     return ws;
+  }
+
+  /** A {@link WalStateMachine} for each WAL group, the hosted group's own for each hosted group. */
+  private static StateMachine.Registry registry(WalServerConfig c, MetricRegistry metrics) {
+    Map<RaftGroupId, WalServerConfig.HostedGroup> hosted = new HashMap<>();
+    c.hostedGroups().forEach(h -> hosted.put(h.group().getGroupId(), h));
+    return gid -> {
+      WalServerConfig.HostedGroup h = hosted.get(gid);
+      return h == null ? new WalStateMachine(metrics) : h.stateMachine().apply(metrics);
+    };
+  }
+
+  /** Every group this node hosts, each with the name used in logs, gauges and /health. */
+  private static Map<String, RaftGroup> allGroups(WalServerConfig c) {
+    Map<String, RaftGroup> all = new LinkedHashMap<>();
+    for (int i = 0; i < c.cluster().groupCount(); i++) {
+      all.put("group" + i, c.cluster().group(i));
+    }
+    c.hostedGroups().forEach(h -> all.put(h.name(), h.group()));
+    return all;
   }
 
   private static RaftProperties properties(WalServerConfig c, WalCluster.Node self) {
@@ -98,25 +127,28 @@ public final class WalServer implements AutoCloseable {
     Set<RaftGroupId> have = new HashSet<>();
     server.getGroupIds().forEach(have::add);
     AtomicLong callId = new AtomicLong();
-    for (int i = 0; i < c.cluster().groupCount(); i++) {
-      RaftGroup g = c.cluster().group(i);
+    for (Map.Entry<String, RaftGroup> e : allGroups(c).entrySet()) {
+      RaftGroup g = e.getValue();
       if (have.contains(g.getGroupId())) {
         continue;
       }
       RaftClientReply r = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
           server.getId(), callId.incrementAndGet(), g, true));
       if (!r.isSuccess()) {
-        throw new IOException("node " + c.nodeId() + " could not add group " + i + ": " + r.getException());
+        throw new IOException("node " + c.nodeId() + " could not add " + e.getKey() + ": " + r.getException());
       }
-      LOG.info("node {} added group {} ({})", c.nodeId(), i, g.getGroupId());
+      LOG.info("node {} added {} ({})", c.nodeId(), e.getKey(), g.getGroupId());
     }
   }
 
-  /** Per group: commit and applied index, apply lag, whether this node leads it. */
+  /**
+   * Per group: commit and applied index, apply lag, whether this node leads it, database size.
+   * WAL group i is {@code wal.group<i>.*}, a hosted group {@code wal.<name>.*}.
+   */
   private static void registerGauges(WalServerConfig c, RaftServer server, MetricRegistry metrics) {
-    for (int i = 0; i < c.cluster().groupCount(); i++) {
-      RaftGroupId gid = c.cluster().groupId(i);
-      String p = "wal.group" + i + ".";
+    for (Map.Entry<String, RaftGroup> e : allGroups(c).entrySet()) {
+      RaftGroupId gid = e.getValue().getGroupId();
+      String p = "wal." + e.getKey() + ".";
       metrics.gauge(p + "commit_index", () -> () -> division(server, gid).map(d -> d.getRaftLog()
           .getLastCommittedIndex()).orElse(-1L));
       metrics.gauge(p + "applied_index", () -> () -> division(server, gid).map(d -> d.getInfo()
@@ -125,8 +157,8 @@ public final class WalServer implements AutoCloseable {
           .getLastCommittedIndex() - d.getInfo().getLastAppliedIndex()).orElse(-1L));
       metrics.gauge(p + "is_leader", () -> () -> division(server, gid).map(d -> d.getInfo().isLeader() ? 1 : 0)
           .orElse(0));
-      metrics.gauge(p + "db_bytes", () -> () -> division(server, gid).map(d -> ((WalStateMachine) d
-          .getStateMachine()).approximateSizeBytes()).orElse(-1L));
+      metrics.gauge(p + "db_bytes", () -> () -> division(server, gid).map(d -> d.getStateMachine()
+          instanceof RocksStateMachine r ? r.approximateSizeBytes() : -1L).orElse(-1L));
     }
   }
 
@@ -138,37 +170,52 @@ public final class WalServer implements AutoCloseable {
     }
   }
 
-  /** Each group's role, leader and lag, as JSON. Healthy when every group knows a leader. */
+  /**
+   * Each group's role, leader and lag, as JSON: WAL groups under {@code groups} (numbered), hosted
+   * groups under {@code hosted} (named). Healthy when every group knows a leader.
+   */
   public OpsHttpServer.Health health() {
     List<String> groups = new ArrayList<>();
     boolean ok = true;
     for (int i = 0; i < config.cluster().groupCount(); i++) {
-      RaftGroupId gid = config.cluster().groupId(i);
-      try {
-        RaftServer.Division d = server.getDivision(gid);
-        var info = d.getInfo();
-        String leader = info.getLeaderId() == null ? null : info.getLeaderId().toString();
-        ok &= leader != null;
-        long commit = d.getRaftLog().getLastCommittedIndex();
-        long applied = info.getLastAppliedIndex();
-        StringBuilder followers = new StringBuilder();
-        if (info.isLeader()) {
-          long[] match = info.getFollowerMatchIndices();
-          for (long m : match) {
-            followers.append(followers.isEmpty() ? "" : ",").append(commit - m);
-          }
-        }
-        groups.add(String.format("{\"group\":%d,\"id\":\"%s\",\"role\":\"%s\",\"leader\":%s,\"term\":%d,"
-                + "\"commitIndex\":%d,\"appliedIndex\":%d,\"applyLag\":%d,\"followerLag\":[%s]}",
-            i, gid.getUuid(), info.getCurrentRole(), leader == null ? "null" : "\"" + leader + "\"",
-            info.getCurrentTerm(), commit, applied, commit - applied, followers));
-      } catch (IOException e) {
-        ok = false;
-        groups.add(String.format("{\"group\":%d,\"error\":\"%s\"}", i, e.getMessage().replace('"', '\'')));
-      }
+      GroupHealth g = groupHealth(config.cluster().groupId(i));
+      ok &= g.hasLeader();
+      groups.add("{\"group\":" + i + "," + g.fields() + "}");
+    }
+    List<String> hosted = new ArrayList<>();
+    for (WalServerConfig.HostedGroup h : config.hostedGroups()) {
+      GroupHealth g = groupHealth(h.group().getGroupId());
+      ok &= g.hasLeader();
+      hosted.add("{\"name\":\"" + h.name() + "\"," + g.fields() + "}");
     }
     return new OpsHttpServer.Health(ok, "{\"node\":\"" + config.nodeId() + "\",\"healthy\":" + ok + ",\"groups\":["
-        + String.join(",", groups) + "]}");
+        + String.join(",", groups) + "],\"hosted\":[" + String.join(",", hosted) + "]}");
+  }
+
+  /** One group's /health fields (after its number or name), and whether it knows a leader. */
+  private record GroupHealth(boolean hasLeader, String fields) {}
+
+  private GroupHealth groupHealth(RaftGroupId gid) {
+    try {
+      RaftServer.Division d = server.getDivision(gid);
+      var info = d.getInfo();
+      String leader = info.getLeaderId() == null ? null : info.getLeaderId().toString();
+      long commit = d.getRaftLog().getLastCommittedIndex();
+      long applied = info.getLastAppliedIndex();
+      StringBuilder followers = new StringBuilder();
+      if (info.isLeader()) {
+        for (long m : info.getFollowerMatchIndices()) {
+          followers.append(followers.isEmpty() ? "" : ",").append(commit - m);
+        }
+      }
+      return new GroupHealth(leader != null, String.format("\"id\":\"%s\",\"role\":\"%s\",\"leader\":%s,"
+              + "\"term\":%d,\"commitIndex\":%d,\"appliedIndex\":%d,\"applyLag\":%d,\"followerLag\":[%s]",
+          gid.getUuid(), info.getCurrentRole(), leader == null ? "null" : "\"" + leader + "\"",
+          info.getCurrentTerm(), commit, applied, commit - applied, followers));
+    } catch (IOException e) {
+      return new GroupHealth(false, String.format("\"id\":\"%s\",\"error\":\"%s\"", gid.getUuid(),
+          String.valueOf(e.getMessage()).replace('"', '\'')));
+    }
   }
 
   public int metricsPort() {

@@ -1,8 +1,17 @@
 package io.ramify.wal.server;
 
+import com.codahale.metrics.MetricRegistry;
 import io.ramify.wal.client.WalCluster;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.statemachine.StateMachine;
 
 /**
  * Everything one ratis-wal node needs. Defaults are in {@link Defaults}; the CLI maps flags and
@@ -15,9 +24,29 @@ import java.time.Duration;
  *     after which the Raft log is trimmed up to it
  * @param electionTimeoutMin lower bound of Raft's randomised election timeout
  * @param segmentSizeMaxBytes size of a Raft log segment file
+ * @param hostedGroups Raft groups with a state machine of their own that this node hosts beside the
+ *     WAL groups, with the same Ratis settings (the branch catalog is one)
  */
 public record WalServerConfig(WalCluster cluster, String nodeId, Path dataDir, int metricsPort,
-    long snapshotEveryEntries, Duration electionTimeoutMin, long segmentSizeMaxBytes) {
+    long snapshotEveryEntries, Duration electionTimeoutMin, long segmentSizeMaxBytes,
+    List<HostedGroup> hostedGroups) {
+
+  /**
+   * A Raft group that is not a WAL group, hosted on the same Ratis server (multi-Raft). Ratis calls
+   * {@code stateMachine} once per division it creates for the group, on start and when the group
+   * is first added; it gets the node's metric registry.
+   *
+   * @param name short name for logs, metrics and /health, e.g. {@code catalog}
+   * @param group the group's id and peers; this node must be one of the peers
+   */
+  public record HostedGroup(String name, RaftGroup group, Function<MetricRegistry, StateMachine> stateMachine) {
+    public HostedGroup {
+      if (!name.matches("[a-z][a-z0-9-]{0,31}")) {
+        throw new IllegalArgumentException("hosted group name must be lower-case letters, digits and '-': '" + name
+            + "'");
+      }
+    }
+  }
 
   /** Named defaults, one place. */
   public static final class Defaults {
@@ -48,6 +77,33 @@ public record WalServerConfig(WalCluster cluster, String nodeId, Path dataDir, i
     if (snapshotEveryEntries < 100) {
       throw new IllegalArgumentException("snapshot interval must be at least 100 entries, got " + snapshotEveryEntries);
     }
+    hostedGroups = List.copyOf(hostedGroups);
+    checkHostedGroups(cluster, nodeId, hostedGroups);
+  }
+
+  /** A node that hosts the WAL groups only. */
+  public WalServerConfig(WalCluster cluster, String nodeId, Path dataDir, int metricsPort, long snapshotEveryEntries,
+      Duration electionTimeoutMin, long segmentSizeMaxBytes) {
+    this(cluster, nodeId, dataDir, metricsPort, snapshotEveryEntries, electionTimeoutMin, segmentSizeMaxBytes,
+        List.of());
+  }
+
+  private static void checkHostedGroups(WalCluster cluster, String nodeId, List<HostedGroup> hosted) {
+    Set<Object> ids = new HashSet<>();
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < cluster.groupCount(); i++) {
+      ids.add(cluster.groupId(i));
+    }
+    for (HostedGroup h : hosted) {
+      if (!ids.add(h.group().getGroupId()) || !names.add(h.name())) {
+        throw new IllegalArgumentException("hosted group " + h.name() + " (" + h.group().getGroupId()
+            + ") repeats the id or name of another group");
+      }
+      if (h.group().getPeer(RaftPeerId.valueOf(nodeId)) == null) {
+        throw new IllegalArgumentException("node " + nodeId + " is not a peer of hosted group " + h.name() + ": "
+            + h.group().getPeers());
+      }
+    }
   }
 
   public static WalServerConfig of(WalCluster cluster, String nodeId, Path dataDir, int metricsPort) {
@@ -56,10 +112,20 @@ public record WalServerConfig(WalCluster cluster, String nodeId, Path dataDir, i
   }
 
   public WalServerConfig withSnapshotEveryEntries(long n) {
-    return new WalServerConfig(cluster, nodeId, dataDir, metricsPort, n, electionTimeoutMin, segmentSizeMaxBytes);
+    return new WalServerConfig(cluster, nodeId, dataDir, metricsPort, n, electionTimeoutMin, segmentSizeMaxBytes,
+        hostedGroups);
   }
 
   public WalServerConfig withSegmentSizeMaxBytes(long bytes) {
-    return new WalServerConfig(cluster, nodeId, dataDir, metricsPort, snapshotEveryEntries, electionTimeoutMin, bytes);
+    return new WalServerConfig(cluster, nodeId, dataDir, metricsPort, snapshotEveryEntries, electionTimeoutMin, bytes,
+        hostedGroups);
+  }
+
+  /** This configuration with one more hosted group. */
+  public WalServerConfig withHostedGroup(HostedGroup g) {
+    List<HostedGroup> all = new ArrayList<>(hostedGroups);
+    all.add(g);
+    return new WalServerConfig(cluster, nodeId, dataDir, metricsPort, snapshotEveryEntries, electionTimeoutMin,
+        segmentSizeMaxBytes, all);
   }
 }

@@ -12,8 +12,6 @@ import io.ramify.wal.proto.WriteRequest;
 import io.ramify.kv.RocksKv;
 import io.ramify.kv.Writes;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -22,11 +20,8 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
-import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,16 +31,14 @@ import org.slf4j.LoggerFactory;
  * RocksDB snapshot. Entries are applied one at a time on Ratis's updater thread, so a snapshot
  * taken on that thread reflects exactly the last applied entry.
  */
-final class WalStateMachine extends BaseStateMachine {
+final class WalStateMachine extends RocksStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(WalStateMachine.class);
   /** An apply slower than this is logged: it holds up every later entry of the group. */
   static final long SLOW_APPLY_MS = 500;
   /** A request larger than this is logged: batches are meant to stay near 1 MiB. */
   static final int LARGE_REQUEST_BYTES = 2 << 20;
 
-  private final SnapshotStore storage = new SnapshotStore();
   private final MetricRegistry metrics;
-  private volatile GroupDb db;
   private Timer applyTimer;
   private Histogram batchBytes;
   private Counter appendedBytes;
@@ -57,83 +50,12 @@ final class WalStateMachine extends BaseStateMachine {
 
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
-    super.initialize(server, groupId, raftStorage);
-    storage.init(raftStorage);
     String g = "wal.group_" + groupId.getUuid().toString().substring(0, 8);
     applyTimer = metrics.timer(g + ".apply");
     batchBytes = metrics.histogram(g + ".batch_bytes");
     appendedBytes = metrics.counter(g + ".appended_bytes");
     rejections = metrics.counter(g + ".rejections");
-    getLifeCycle().startAndTransition(this::openDb);
-  }
-
-  /** Opens sm/db, first rebuilding it from the newest snapshot if it is missing or older. */
-  private void openDb() throws IOException {
-    Path dbDir = storage.dbDir();
-    Path snap = storage.newestDir();
-    TermIndex snapTi = snap == null ? null : SnapshotStore.termIndex(snap);
-    if (snap != null) {
-      TermIndex have = null;
-      if (Files.isDirectory(dbDir)) {
-        try (GroupDb probe = GroupDb.open(dbDir)) {
-          have = probe.applied();
-        }
-      }
-      if (have == null || have.getIndex() < snapTi.getIndex()) {
-        LOG.info("{}: restoring state from snapshot {} (database was at {})", getGroupId(), snapTi, have);
-        GroupDb.deleteTree(dbDir);
-        copyTree(snap, dbDir);
-      }
-    }
-    db = GroupDb.open(dbDir);
-    TermIndex applied = db.applied();
-    if (snapTi != null && (applied == null || applied.getIndex() < snapTi.getIndex())) {
-      applied = snapTi;
-    }
-    if (applied != null) {
-      setLastAppliedTermIndex(applied);
-    }
-    LOG.info("{}: state machine open at {}", getGroupId(), applied);
-  }
-
-  private static void copyTree(Path from, Path to) throws IOException {
-    Files.createDirectories(to);
-    try (var s = Files.list(from)) {
-      for (Path p : s.toList()) {
-        Files.copy(p, to.resolve(p.getFileName()));
-      }
-    }
-  }
-
-  @Override
-  public StateMachineStorage getStateMachineStorage() {
-    return storage;
-  }
-
-  /** Ratis pauses the state machine before it replaces sm/ with an installed snapshot. */
-  @Override
-  public void pause() {
-    getLifeCycle().transition(LifeCycle.State.PAUSING);
-    closeDb();
-    getLifeCycle().transition(LifeCycle.State.PAUSED);
-  }
-
-  private void closeDb() {
-    GroupDb d = db;
-    db = null;
-    if (d != null) {
-      d.close();
-    }
-  }
-
-  /** After a snapshot was installed: rebuild sm/db from it (the old database is gone with sm/). */
-  @Override
-  public void reinitialize() throws IOException {
-    closeDb();
-    getLifeCycle().transition(LifeCycle.State.STARTING);
-    storage.reload();
-    openDb();
-    getLifeCycle().transition(LifeCycle.State.RUNNING);
+    super.initialize(server, groupId, raftStorage);
   }
 
   @Override
@@ -160,7 +82,7 @@ final class WalStateMachine extends BaseStateMachine {
     Reply reply;
     long started = System.nanoTime();
     Timer.Context timed = applyTimer.time();
-    try (RocksKv base = RocksKv.latest(db.rocks())) {
+    try (RocksKv base = RocksKv.latest(db().rocks())) {
       Writes writes = new Writes(base);
       try {
         WriteRequest req = WriteRequest.parseFrom(data.asReadOnlyByteBuffer());
@@ -176,7 +98,7 @@ final class WalStateMachine extends BaseStateMachine {
         rejections.inc();
         LOG.debug("{}: entry {} rejected: {}", getGroupId(), ti, reply.getRejected().getMessage());
       }
-      db.commit(reply.hasRejected() ? null : writes, ti);
+      db().commit(reply.hasRejected() ? null : writes, ti);
     } finally {
       timed.stop();
     }
@@ -195,7 +117,7 @@ final class WalStateMachine extends BaseStateMachine {
 
   @Override
   public CompletableFuture<Message> query(Message request) {
-    GroupDb d = db;
+    GroupDb d = db();
     if (d == null) {
       return CompletableFuture.failedFuture(new IOException(getGroupId() + ": state machine is being reloaded"));
     }
@@ -207,33 +129,5 @@ final class WalStateMachine extends BaseStateMachine {
       reply = rejection("query does not parse: " + e.getMessage());
     }
     return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply.toByteArray())));
-  }
-
-  @Override
-  public long takeSnapshot() throws IOException {
-    TermIndex ti = getLastAppliedTermIndex();
-    if (ti == null || ti.getIndex() < 0) {
-      return -1;
-    }
-    Files.createDirectories(storage.snapshotsDir());
-    Path tmp = storage.snapshotsDir().resolve("tmp-" + ti.getIndex() + "-" + System.nanoTime());
-    db.checkpoint(tmp);
-    // Entries after the database's own applied index up to ti are Raft configuration entries,
-    // which change nothing here, so the checkpoint reflects ti.
-    storage.publish(tmp, ti);
-    storage.cleanupOldSnapshots(null);
-    LOG.info("{}: snapshot taken at {}", getGroupId(), ti);
-    return ti.getIndex();
-  }
-
-  long approximateSizeBytes() {
-    GroupDb d = db;
-    return d == null ? -1 : d.approximateSizeBytes();
-  }
-
-  @Override
-  public void close() throws IOException {
-    closeDb();
-    super.close();
   }
 }
