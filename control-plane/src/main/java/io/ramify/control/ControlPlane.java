@@ -1,0 +1,608 @@
+package io.ramify.control;
+
+import io.ramify.catalog.client.CatalogClient;
+import io.ramify.catalog.client.CatalogClientConfig;
+import io.ramify.catalog.client.CatalogException;
+import io.ramify.catalog.client.CatalogLimits;
+import io.ramify.catalog.client.CatalogModel;
+import io.ramify.catalog.client.CatalogModel.TimelineSpec;
+import io.ramify.catalog.client.CatalogUnavailableException;
+import io.ramify.catalog.proto.EndpointState;
+import io.ramify.common.Lsn;
+import io.ramify.common.Seq;
+import io.ramify.common.TimelineId;
+import io.ramify.control.http.ApiException;
+import io.ramify.pagestore.client.PageStoreClient;
+import io.ramify.pagestore.client.PageStoreClientConfig;
+import io.ramify.pagestore.proto.TimelineUsage;
+import io.ramify.wal.client.WalClient;
+import io.ramify.wal.client.WalClientConfig;
+import io.ramify.wal.client.WalRejectedException;
+import io.ramify.wal.client.WalUnavailableException;
+import io.ramify.wal.proto.Rejection;
+import io.ramify.wal.proto.TimelineStatus;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Branch operations end to end: each one makes what it needs in ratis-wal (a root timeline, a fork
+ * at a record end) and then records it in the catalog, and runs the computes of branches. Every
+ * operation that changes something takes the caller's request id, so a retried call is applied
+ * once: the new timeline's id is derived from it, and the catalog recognises it.
+ */
+public final class ControlPlane implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
+  /** Bound on waiting for a CHECKPOINT on the parent before branching at its head. */
+  static final Duration PARENT_CHECKPOINT_MAX = Duration.ofSeconds(30);
+  /** Ancestors followed when building a view for sizes (a deeper tree is a bug upstream). */
+  static final int MAX_ANCESTRY = 256;
+
+  private final ControlConfig config;
+  private final WalClient wal;
+  private final PageStoreClient pages;
+  private final CatalogClient catalog;
+  private final ComputeManager computes;
+
+  public ControlPlane(ControlConfig config) {
+    this.config = config;
+    this.wal = WalClient.connect(config.wal(), WalClientConfig.DEFAULT);
+    this.pages = new PageStoreClient(config.pageStores(), PageStoreClientConfig.DEFAULT);
+    this.catalog = CatalogClient.connect(config.wal(), CatalogClientConfig.DEFAULT);
+    this.computes = new ComputeManager(config, catalog);
+  }
+
+  public ControlConfig config() {
+    return config;
+  }
+
+  // ---- projects ----
+
+  public Views.ProjectCreated createProject(String requestId, Views.CreateProject req) {
+    return call(() -> {
+      String name = require(req.name(), "name");
+      checkName(CatalogLimits.PROJECT_NAME, name, "project");
+      Duration window = req.historyWindowSeconds() == null ? CatalogLimits.DEFAULT_HISTORY_WINDOW
+          : Duration.ofSeconds(req.historyWindowSeconds());
+      TimelineId root = derivedId("project", name, requestId);
+      try {
+        WalClient.await(wal.createRoot(root, pages.shardCount()));
+      } catch (WalRejectedException e) {
+        if (e.code() != Rejection.Code.ALREADY_EXISTS) {
+          throw e;
+        }
+      }
+      CatalogModel.NewProject p = catalog.withRequestId(requestId).createProject(name, root, wal.groupOf(root), window);
+      awaitShardsKnow(root);
+      LOG.info("project {} created (root timeline {})", name, root.shortForm());
+      return new Views.ProjectCreated(project(p.project()), branch(p.rootBranch(), false));
+    });
+  }
+
+  public List<Views.Project> listProjects() {
+    return call(() -> catalog.listProjects().stream().map(ControlPlane::project).toList());
+  }
+
+  public Views.Project getProject(String name) {
+    return call(() -> project(catalog.getProject(name)));
+  }
+
+  // ---- branches ----
+
+  public List<Views.Branch> listBranches(String project, boolean sizes) {
+    return call(() -> {
+      List<CatalogModel.Branch> all = catalog.listBranches(project);
+      Map<TimelineId, TimelineUsage> usage = sizes ? usage(all) : Map.of();
+      return all.stream().map(b -> branch(b, usage.get(b.timeline().id()), sizes)).toList();
+    });
+  }
+
+  public Views.Branch getBranch(String project, String name) {
+    return call(() -> {
+      CatalogModel.Branch b = catalog.getBranch(project, name);
+      return branch(b, usage(List.of(b)).get(b.timeline().id()), true);
+    });
+  }
+
+  /** A new branch of {@code parent} at its head, at an LSN, or at a time. */
+  public Views.Branch createBranch(String requestId, String project, Views.CreateBranch req) {
+    return call(() -> {
+      String name = require(req.name(), "name");
+      checkName(CatalogLimits.BRANCH_NAME, name, "branch");
+      if (req.lsn() != null && req.time() != null) {
+        throw ApiException.badRequest("give at most one of lsn and time, not both");
+      }
+      catalog.getProject(project);
+      String parentName = req.parent() == null ? CatalogLimits.DEFAULT_BRANCH : req.parent();
+      CatalogModel.Branch parent = catalog.getBranch(project, parentName);
+      if (branchExists(project, name)) {
+        throw new ApiException(409, "ALREADY_EXISTS", "project " + project + " already has a branch named " + name
+            + "; choose another name or delete that branch first");
+      }
+      Instant expires = req.expiresAt() == null ? null : instant(req.expiresAt(), "expiresAt");
+      TimelineSpec spec = fork(parent, forkPoint(parent, req.lsn(), req.time()),
+          derivedId("branch", project + "/" + name, requestId));
+      CatalogModel.Branch b = catalog.withRequestId(requestId).createBranch(project, name, parentName, spec, expires);
+      LOG.info("branch {}/{} created from {} at {} (timeline {})", project, name, parentName, spec.forkLsn(),
+          spec.id().shortForm());
+      return branch(b, false);
+    });
+  }
+
+  /** Points the branch at a new fork of its parent's head; its compute (if running) restarts there. */
+  public Views.Branch resetBranch(String requestId, String project, String name) {
+    return call(() -> {
+      CatalogModel.Branch b = catalog.getBranch(project, name);
+      String parentName = b.parent().orElseThrow(() -> new ApiException(409, "IS_ROOT", "branch " + name
+          + " is the project's root branch: it has no parent to reset to; use restore to go back in time"));
+      CatalogModel.Branch parent = catalog.getBranch(project, parentName);
+      if (catalog.listBranches(project).stream().anyMatch(c -> c.parent().orElse("").equals(name))) {
+        throw new ApiException(409, "HAS_CHILDREN", "branch " + name + " has child branches; delete them first"
+            + " (reset would leave them on history the branch no longer has)");
+      }
+      TimelineSpec spec = fork(parent, forkPoint(parent, null, null), derivedId("reset", project + "/" + name,
+          requestId));
+      boolean wasRunning = computes.stop(project, name, b.timeline().id(), EndpointState.STOPPED, "reset");
+      CatalogModel.Branch reset = catalog.withRequestId(requestId).resetBranch(project, name, spec);
+      if (wasRunning) {
+        computes.start(reset);
+        reset = catalog.getBranch(project, name);
+      }
+      LOG.info("branch {}/{} reset to {}'s head {} (timeline {})", project, name, parentName, spec.forkLsn(),
+          spec.id().shortForm());
+      return branch(reset, false);
+    });
+  }
+
+  /** Points the branch at its own past (LSN or time); the old state stays as a backup branch. */
+  public Views.Restored restoreBranch(String requestId, String project, String name, Views.Restore req) {
+    return call(() -> {
+      if ((req.lsn() == null) == (req.time() == null)) {
+        throw ApiException.badRequest("give exactly one of lsn (e.g. \"0/3000028\") and time (ISO-8601, e.g."
+            + " \"2026-11-24T10:00:00Z\") to restore to");
+      }
+      CatalogModel.Branch b = catalog.getBranch(project, name);
+      TimelineSpec spec = fork(b, forkPoint(b, req.lsn(), req.time()), derivedId("restore", project + "/" + name,
+          requestId));
+      String backup = CatalogClient.backupName(name, Instant.now());
+      boolean wasRunning = computes.stop(project, name, b.timeline().id(), EndpointState.STOPPED, "restore");
+      CatalogModel.Restored r = catalog.withRequestId(requestId).restoreBranch(project, name, spec, backup);
+      CatalogModel.Branch restored = r.branch();
+      if (wasRunning) {
+        computes.start(restored);
+        restored = catalog.getBranch(project, name);
+      }
+      LOG.info("branch {}/{} restored to {} (timeline {}); previous state kept as {}", project, name,
+          spec.forkLsn(), spec.id().shortForm(), r.backup().name());
+      return new Views.Restored(branch(restored, false), branch(r.backup(), false));
+    });
+  }
+
+  public Views.Branch updateBranch(String requestId, String project, String name, Views.UpdateBranch req) {
+    return call(() -> {
+      String current = name;
+      CatalogModel.Branch b = catalog.getBranch(project, current);
+      // One request id per change: the catalog refuses a reused id for a different command.
+      if (req.isProtected() != null) {
+        b = catalog.withRequestId(requestId + ":protect").setProtected(project, current, req.isProtected());
+      }
+      if (req.expiresAt() != null) {
+        b = catalog.withRequestId(requestId + ":expiry").setExpiry(project, current, req.expiresAt().isEmpty() ? null
+            : instant(req.expiresAt(), "expiresAt"));
+      }
+      if (req.idleTimeoutSeconds() != null) {
+        if (req.idleTimeoutSeconds() < 0) {
+          throw ApiException.badRequest("idleTimeoutSeconds must be 0 (never suspend) or positive");
+        }
+        b = catalog.withRequestId(requestId + ":idle").setIdleTimeout(project, current,
+            Duration.ofSeconds(req.idleTimeoutSeconds()));
+      }
+      if (req.name() != null && !req.name().equals(current)) {
+        checkName(CatalogLimits.BRANCH_NAME, req.name(), "branch");
+        b = catalog.withRequestId(requestId + ":rename").renameBranch(project, current, req.name());
+      }
+      return branch(b, false);
+    });
+  }
+
+  public Views.DeleteResult deleteBranch(String requestId, String project, String name) {
+    return call(() -> {
+      CatalogModel.Branch b = catalog.getBranch(project, name);
+      // Refusals (children, protected, root) come from the catalog before anything is stopped.
+      if (b.parent().isEmpty()) {
+        throw new ApiException(409, "IS_ROOT", "branch " + name + " is the project's root branch and cannot be"
+            + " deleted");
+      }
+      if (b.isProtected()) {
+        throw new ApiException(409, "PROTECTED", "branch " + name + " is protected; unprotect it first (ramify"
+            + " branch protect " + name + " --off)");
+      }
+      List<String> children = catalog.listBranches(project).stream().filter(c -> c.parent().orElse("").equals(name))
+          .map(CatalogModel.Branch::name).toList();
+      if (!children.isEmpty()) {
+        throw new ApiException(409, "HAS_CHILDREN", "branch " + name + " has child branches " + children
+            + "; delete them first");
+      }
+      computes.stop(null, null, b.timeline().id(), EndpointState.STOPPED, "deleted");
+      CatalogModel.Branch d = catalog.withRequestId(requestId).deleteBranch(project, name);
+      LOG.info("branch {}/{} deleted (timeline {} tombstoned)", project, name, d.timeline().id().shortForm());
+      return new Views.DeleteResult(name, d.timeline().id().hex());
+    });
+  }
+
+  // ---- computes ----
+
+  public Views.Branch startCompute(String project, String name) {
+    return call(() -> {
+      CatalogModel.Branch b = catalog.getBranch(project, name);
+      awaitShardsKnow(b.timeline().id());
+      computes.start(b);
+      return branch(catalog.getBranch(project, name), false);
+    });
+  }
+
+  public Views.Branch stopCompute(String project, String name) {
+    return call(() -> {
+      CatalogModel.Branch b = catalog.getBranch(project, name);
+      computes.stop(project, name, b.timeline().id(), EndpointState.STOPPED, "stopped on request");
+      return branch(catalog.getBranch(project, name), false);
+    });
+  }
+
+  public Views.Connection connection(String project, String name) {
+    return call(() -> {
+      CatalogModel.Branch b = catalog.getBranch(project, name);
+      var e = b.endpoint();
+      String host = e.host().isEmpty() ? config.computeHost() : e.host();
+      int port = e.port();
+      return new Views.Connection(port == 0 ? "" : "postgresql://postgres@" + host + ":" + port + "/postgres", host,
+          port, "postgres", "postgres", e.state().name());
+    });
+  }
+
+  /** The running compute of a branch, for tools that talk to its Postgres (diff, tests). */
+  public Optional<ComputeManager.Running> runningCompute(String project, String name) {
+    return computes.running(catalog.getBranch(project, name).timeline().id());
+  }
+
+  /**
+   * Schema diff of two branches (the parent by default): {@code pg_dump --schema-only} of each,
+   * compared line by line. Both computes are started if they are not running.
+   */
+  public Views.Diff diff(String project, String name, String against) {
+    return call(() -> {
+      CatalogModel.Branch b = catalog.getBranch(project, name);
+      String otherName = against != null ? against : b.parent().orElseThrow(() -> ApiException.badRequest(
+          "branch " + name + " has no parent; name the branch to compare with (against=...)"));
+      CatalogModel.Branch other = catalog.getBranch(project, otherName);
+      List<String> mine = schemaLines(b);
+      List<String> theirs = schemaLines(other);
+      return new Views.Diff(name, otherName, mine.equals(theirs), SchemaDiff.unified(theirs, mine, otherName, name),
+          List.of());
+    });
+  }
+
+  private List<String> schemaLines(CatalogModel.Branch b) {
+    awaitShardsKnow(b.timeline().id());
+    ComputeManager.Running r = computes.start(b);
+    String dump = Psql.schema(r.compute().postgres().socketDir(), r.port(), config.osUser(), Duration.ofMinutes(5));
+    return dump.lines().filter(l -> !l.startsWith("--") && !l.startsWith("\\restrict")
+        && !l.startsWith("\\unrestrict") && !l.isBlank()).toList();
+  }
+
+  // ---- helpers ----
+
+  /** Where to fork: the parent's durable head, the record end at or before an LSN, or at a time. */
+  private Lsn forkPoint(CatalogModel.Branch parent, String lsnText, String timeText) {
+    TimelineId tl = parent.timeline().id();
+    TimelineStatus s = WalClient.await(wal.status(tl));
+    Lsn head = Lsn.of(s.getLastRecordEnd());
+    Lsn lowest = Lsn.of(Math.max(s.getForkLsn(), s.getWalTrimmedBelow()));
+    if (lsnText == null && timeText == null) {
+      checkpointIfRunning(parent);
+      return WalClient.await(wal.recordEndAtOrBefore(tl, Lsn.of(WalClient.await(wal.status(tl)).getLastRecordEnd())));
+    }
+    if (lsnText != null) {
+      Lsn x;
+      try {
+        x = Lsn.parse(lsnText);
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest("'" + lsnText + "' is not an LSN; write it as Postgres does, e.g. 0/3000028");
+      }
+      if (x.value() > head.value()) {
+        throw new ApiException(422, "BEYOND_END", "LSN " + x + " is beyond branch " + parent.name()
+            + "'s durable WAL end " + head + "; pick an LSN at or below it (or omit it to branch at the head)");
+      }
+      if (x.value() <= lowest.value()) {
+        throw new ApiException(422, "OUT_OF_WINDOW", "LSN " + x + " is before the history branch " + parent.name()
+            + " keeps (from " + lowest + "); pick a later LSN");
+      }
+      return WalClient.await(wal.recordEndAtOrBefore(tl, x));
+    }
+    Instant t = instant(timeText, "time");
+    if (t.isAfter(Instant.now())) {
+      throw new ApiException(422, "BEYOND_END", "time " + t + " is in the future; pick a time in the past");
+    }
+    Project p = new Project(catalog.getProject(parent.project()).historyWindow());
+    if (t.isBefore(Instant.now().minus(p.window()))) {
+      throw new ApiException(422, "OUT_OF_WINDOW", "time " + t + " is before the project's history window ("
+          + p.window().toHours() + " h); pick a later time");
+    }
+    Lsn x = WalClient.await(wal.lsnForTime(tl, t));
+    if (x.value() <= lowest.value()) {
+      throw new ApiException(422, "OUT_OF_WINDOW", "branch " + parent.name() + " has no commit at or before " + t
+          + " in the history it keeps; pick a later time");
+    }
+    return x;
+  }
+
+  private record Project(Duration window) {}
+
+  /** A short replay for the child: ask the parent's running Postgres for a checkpoint first. */
+  private void checkpointIfRunning(CatalogModel.Branch parent) {
+    computes.running(parent.timeline().id()).ifPresent(r -> {
+      try {
+        Psql.run(r.compute().postgres().socketDir(), r.port(), config.osUser(), "CHECKPOINT", PARENT_CHECKPOINT_MAX);
+      } catch (RuntimeException e) {
+        LOG.warn("CHECKPOINT on {} before branching failed ({}); the new branch replays more WAL at start",
+            parent.name(), e.getMessage());
+      }
+    });
+  }
+
+  /** Makes (or finds, on a retry) the child timeline in ratis-wal; returns what the catalog records. */
+  private TimelineSpec fork(CatalogModel.Branch parent, Lsn at, TimelineId child) {
+    TimelineId ptl = parent.timeline().id();
+    TimelineStatus s;
+    try {
+      s = WalClient.await(wal.createFork(child, ptl, at, pages.shardCount()));
+    } catch (WalRejectedException e) {
+      if (e.code() != Rejection.Code.ALREADY_EXISTS) {
+        throw e;
+      }
+      s = WalClient.await(wal.status(child));
+      if (!TimelineId.fromBytes(s.getParent().toByteArray()).equals(ptl) || s.getForkLsn() != at.value()) {
+        throw new ApiException(409, "REQUEST_ID_REUSED", "this request id already made a different branch; use a new"
+            + " request id");
+      }
+    }
+    awaitShardsKnow(child);
+    return new TimelineSpec(child, Lsn.of(s.getForkLsn()), Seq.of(s.getForkCut()), wal.groupOf(child));
+  }
+
+  /** Page stores find new timelines by polling; computes and accounting need them known. */
+  private void awaitShardsKnow(TimelineId tl) {
+    long deadline = System.nanoTime() + ControlConfig.SHARD_DISCOVERY_MAX.toNanos();
+    for (int shard = 0; shard < pages.shardCount(); shard++) {
+      while (pages.status(shard).getTimelinesList().stream().noneMatch(t -> TimelineId.fromBytes(
+          t.getTimeline().toByteArray()).equals(tl))) {
+        if (System.nanoTime() > deadline) {
+          throw ApiException.unavailable("page-store shard " + shard + " has not picked up timeline " + tl.shortForm()
+              + " within " + ControlConfig.SHARD_DISCOVERY_MAX + "; is it connected to ratis-wal?", null);
+        }
+        sleep(50);
+      }
+    }
+  }
+
+  private boolean branchExists(String project, String name) {
+    try {
+      catalog.getBranch(project, name);
+      return true;
+    } catch (CatalogException e) {
+      if (e.code() == io.ramify.catalog.proto.Rejection.Code.NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private Map<TimelineId, TimelineUsage> usage(List<CatalogModel.Branch> branches) {
+    try {
+      return pages.usage(branches.stream().map(b -> b.timeline().id()).toList());
+    } catch (RuntimeException e) {
+      LOG.warn("page stores did not report usage: {}", e.getMessage());
+      return Map.of();
+    }
+  }
+
+  /** Bytes of the branch's files at its head as Postgres sees them (WAL excluded); null if unknown. */
+  private Long logicalBytes(CatalogModel.Branch b) {
+    try {
+      List<io.ramify.pagestore.proto.ViewLevel> levels = new ArrayList<>();
+      levels.add(io.ramify.pagestore.client.Views.level(b.timeline().id(), Long.MAX_VALUE));
+      CatalogModel.Timeline t = b.timeline();
+      while (t.parent().isPresent()) {
+        if (levels.size() > MAX_ANCESTRY) {
+          return null;
+        }
+        levels.add(io.ramify.pagestore.client.Views.level(t.parent().get(), t.forkCut().value()));
+        t = catalog.getTimeline(t.parent().get());
+      }
+      long sum = 0;
+      for (var f : pages.listTree(io.ramify.pagestore.client.Views.of(
+          levels.toArray(io.ramify.pagestore.proto.ViewLevel[]::new)), 0)) {
+        if (!f.getDirectory() && f.getExists() && !f.getPath().startsWith("pg_wal/")) {
+          sum += f.getSize();
+        }
+      }
+      return sum;
+    } catch (RuntimeException e) {
+      LOG.debug("no logical size for {}: {}", b.name(), e.getMessage());
+      return null;
+    }
+  }
+
+  /** A timeline id derived from the request id, so a retried create makes no second timeline. */
+  static TimelineId derivedId(String kind, String subject, String requestId) {
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256").digest((kind + "\n" + subject + "\n" + requestId)
+          .getBytes(StandardCharsets.UTF_8));
+      return TimelineId.fromBytes(Arrays.copyOf(h, 16));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void checkName(java.util.regex.Pattern p, String name, String what) {
+    if (!p.matcher(name).matches()) {
+      throw new ApiException(400, "INVALID_NAME", "'" + name + "' is not a valid " + what + " name: use "
+          + p.pattern() + (what.equals("project") ? " (lower-case letters, digits and '-', starting with a letter)"
+          : " (letters, digits, '_', '.', '-', starting with a letter or digit, at most 63)"));
+    }
+  }
+
+  private static String require(String v, String field) {
+    if (v == null || v.isEmpty()) {
+      throw ApiException.badRequest("'" + field + "' is required");
+    }
+    return v;
+  }
+
+  private static Instant instant(String text, String field) {
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      throw ApiException.badRequest("'" + field + "' must be an ISO-8601 UTC time such as 2026-11-24T10:00:00Z, not '"
+          + text + "'");
+    }
+  }
+
+  private static Views.Project project(CatalogModel.Project p) {
+    return new Views.Project(p.name(), p.pgVersion(), p.createdAt().toString(), p.historyWindow().toSeconds(),
+        p.defaultBranch());
+  }
+
+  private Views.Branch branch(CatalogModel.Branch b, boolean withSizes) {
+    return branch(b, withSizes ? usage(List.of(b)).get(b.timeline().id()) : null, withSizes);
+  }
+
+  private Views.Branch branch(CatalogModel.Branch b, TimelineUsage usage, boolean withSizes) {
+    var t = b.timeline();
+    var e = b.endpoint();
+    Long logical = null;
+    String head = null;
+    if (withSizes) {
+      logical = logicalBytes(b);
+      try {
+        TimelineStatus s = WalClient.await(wal.status(t.id()));
+        head = Lsn.of(s.getLastRecordEnd()).toString();
+      } catch (RuntimeException ex) {
+        LOG.debug("no status for {}: {}", t.id(), ex.getMessage());
+      }
+    }
+    return new Views.Branch(b.project(), b.name(), b.parent().orElse(null), t.id().hex(),
+        t.parent().map(TimelineId::hex).orElse(null), t.parent().isPresent() ? t.forkLsn().toString() : null,
+        b.createdAt().toString(), b.isProtected(), b.expiresAt().map(Instant::toString).orElse(null),
+        b.idleTimeout().toSeconds(), new Views.Compute(e.state().name(), e.host().isEmpty() ? null : e.host(),
+            e.port() == 0 ? null : e.port(), e.message().isEmpty() ? null : e.message(),
+            e.updatedAt().map(Instant::toString).orElse(null)),
+        logical, ownedBytes(usage, withSizes), head);
+  }
+
+  /** A timeline with no own versions yet has no usage entry: it owns nothing. */
+  private static Long ownedBytes(TimelineUsage usage, boolean withSizes) {
+    if (!withSizes) {
+      return null;
+    }
+    return usage == null ? Long.valueOf(0) : Long.valueOf(usage.getOwnBytes());
+  }
+
+  /** Maps the parts' typed failures to API errors. */
+  private static <T> T call(Supplier<T> op) {
+    try {
+      return op.get();
+    } catch (CatalogException e) {
+      throw new ApiException(status(e.code()), e.code().name(), stripCode(e.getMessage()), e);
+    } catch (CatalogUnavailableException e) {
+      throw ApiException.unavailable("the catalog did not answer: " + e.getMessage() + "; retry with the same"
+          + " Idempotency-Key", e);
+    } catch (WalRejectedException e) {
+      int status = switch (e.code()) {
+        case UNKNOWN_TIMELINE -> 404;
+        case OUT_OF_WINDOW, BEYOND_END -> 422;
+        case MALFORMED, TOO_LARGE -> 400;
+        default -> 409;
+      };
+      throw new ApiException(status, e.code().name(), stripCode(e.getMessage()), e);
+    } catch (WalUnavailableException e) {
+      throw ApiException.unavailable("ratis-wal did not answer: " + e.getMessage(), e);
+    }
+  }
+
+  private static String stripCode(String m) {
+    int colon = m.indexOf(": ");
+    return colon > 0 && m.substring(0, colon).chars().allMatch(c -> c == '_' || Character.isUpperCase(c))
+        ? m.substring(colon + 2) : m;
+  }
+
+  private static int status(io.ramify.catalog.proto.Rejection.Code c) {
+    return switch (c) {
+      case NOT_FOUND -> 404;
+      case MALFORMED, INVALID_NAME, INVALID_ARGUMENT -> 400;
+      case LIMIT_EXCEEDED -> 429;
+      default -> 409;
+    };
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Deletes expired branches (by the catalog's clock) and stops their computes; returns their names. */
+  public List<String> expireBranches() {
+    return call(() -> {
+      List<String> out = new ArrayList<>();
+      CatalogModel.Expired e = catalog.expireBranches();
+      for (CatalogModel.Branch b : e.deleted()) {
+        computes.stop(null, null, b.timeline().id(), EndpointState.STOPPED, "expired");
+        out.add(b.project() + "/" + b.name());
+      }
+      e.skipped().forEach(s -> LOG.info("expired branch {}/{} kept: {}", s.project(), s.branch(), s.reason()));
+      if (!out.isEmpty()) {
+        LOG.info("expired branches deleted: {}", out);
+      }
+      return out;
+    });
+  }
+
+  /** Marks computes the catalog thinks are running but that no control plane runs any more. */
+  public void markOrphanedComputes() {
+    call(() -> {
+      for (CatalogModel.Project p : catalog.listProjects()) {
+        for (CatalogModel.Branch b : catalog.listBranches(p.name())) {
+          EndpointState st = b.endpoint().state();
+          if ((st == EndpointState.RUNNING || st == EndpointState.STARTING)
+              && computes.running(b.timeline().id()).isEmpty()) {
+            catalog.setEndpoint(p.name(), b.name(), config.computeHost(), 0, EndpointState.SUSPENDED,
+                "the control plane restarted; the next start resumes it");
+          }
+        }
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void close() throws java.io.IOException {
+    computes.close();
+    catalog.close();
+    pages.close();
+    wal.close();
+  }
+}

@@ -1,0 +1,48 @@
+package io.ramify.control;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/** The API's JSON shapes (also what {@code ramify ... --output json} prints). Times are ISO-8601 UTC. */
+public final class Views {
+  private Views() {}
+
+  public record Project(String name, int pgVersion, String createdAt, long historyWindowSeconds, String defaultBranch) {}
+
+  public record Compute(String state, String host, Integer port, String message, String updatedAt) {}
+
+  /**
+   * One branch. {@code forkLsn} and {@code parentTimeline} are absent for the root branch;
+   * sizes are absent when the page stores did not answer.
+   */
+  public record Branch(String project, String name, String parent, String timeline, String parentTimeline,
+      String forkLsn, String createdAt, @JsonProperty("protected") boolean isProtected, String expiresAt, long idleTimeoutSeconds,
+      Compute compute, Long logicalBytes, Long ownedBytes, String headLsn) {}
+
+  public record ProjectCreated(Project project, Branch mainBranch) {}
+
+  public record Restored(Branch branch, Branch backup) {}
+
+  public record Connection(String uri, String host, int port, String user, String database, String state) {}
+
+  public record DeleteResult(String deleted, String timeline) {}
+
+  public record Diff(String branch, String against, boolean schemaEqual, List<String> schemaDiff,
+      List<RelationChange> relations) {}
+
+  /** A relation file whose blocks the branch changed after the fork. */
+  public record RelationChange(String file, String relation, long changedBlocks) {}
+
+  // ---- request bodies ----
+
+  public record CreateProject(String name, Long historyWindowSeconds) {}
+
+  /** At most one of {@code lsn} and {@code time}; neither means the parent's head. */
+  public record CreateBranch(String name, String parent, String lsn, String time, String expiresAt) {}
+
+  /** Exactly one of {@code lsn} and {@code time}. */
+  public record Restore(String lsn, String time) {}
+
+  /** Fields to change; absent ones stay. {@code expiresAt} empty string clears. */
+  public record UpdateBranch(String name, @JsonProperty("protected") Boolean isProtected, String expiresAt, Long idleTimeoutSeconds) {}
+}

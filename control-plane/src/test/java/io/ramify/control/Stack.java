@@ -1,0 +1,94 @@
+package io.ramify.control;
+
+import io.ramify.control.client.ApiClient;
+import io.ramify.pagestore.server.PageStoreConfig;
+import io.ramify.pagestore.server.PageStoreServer;
+import io.ramify.testsupport.FreePorts;
+import io.ramify.testsupport.Processes;
+import io.ramify.wal.client.WalCluster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The whole system on loopback for control-plane tests: 3 ratis-wal node processes hosting the
+ * WAL groups and the catalog, 2 page-store shards, and the control plane with its REST API.
+ */
+final class Stack implements AutoCloseable {
+  static final int SHARDS = 2;
+  final WalCluster wal;
+  final List<String> shardAddresses = new ArrayList<>();
+  final PageStoreServer[] shards = new PageStoreServer[SHARDS];
+  final Process[] walProcesses = new Process[3];
+  final ControlServer control;
+  final ApiClient api;
+  private final Path root;
+
+  Stack(Path root) throws IOException, InterruptedException {
+    this.root = root;
+    Processes.run(List.of("chmod", "o+x", root.toString()), Duration.ofSeconds(10));
+    List<WalCluster.Node> nodes = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      nodes.add(new WalCluster.Node("n" + i, "127.0.0.1", FreePorts.next()));
+    }
+    wal = new WalCluster("stack", nodes, 3);
+    StringBuilder spec = new StringBuilder();
+    for (WalCluster.Node n : nodes) {
+      spec.append(spec.isEmpty() ? "" : ",").append(n.id()).append('=').append(n.address());
+    }
+    for (int i = 0; i < 3; i++) {
+      Path log = root.resolve("wal-n" + i + ".log");
+      walProcesses[i] = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx1g", "-cp",
+          System.getProperty("java.class.path"), CatalogNodeMain.class.getName(), wal.name(), spec.toString(), "3",
+          "n" + i, root.resolve("wal-n" + i).toString()).redirectErrorStream(true)
+          .redirectOutput(log.toFile()).start();
+    }
+    long deadline = System.currentTimeMillis() + 120_000;
+    for (int i = 0; i < 3; i++) {
+      Path log = root.resolve("wal-n" + i + ".log");
+      while (!Files.readString(log).contains("ready")) {
+        if (System.currentTimeMillis() > deadline || !walProcesses[i].isAlive()) {
+          throw new IOException("node n" + i + " did not start:\n" + Files.readString(log));
+        }
+        Thread.sleep(100);
+      }
+    }
+    for (int s = 0; s < SHARDS; s++) {
+      int port = FreePorts.next();
+      shardAddresses.add("127.0.0.1:" + port);
+      shards[s] = PageStoreServer.start(PageStoreConfig.of(s, SHARDS, wal, root.resolve("shard-" + s), "127.0.0.1",
+          port, -1));
+    }
+    int uid = Integer.parseInt(Processes.run(List.of("id", "-u", "postgres"), Duration.ofSeconds(10)).trim());
+    int gid = Integer.parseInt(Processes.run(List.of("id", "-g", "postgres"), Duration.ofSeconds(10)).trim());
+    Path computes = Files.createDirectories(root.resolve("computes"));
+    Processes.run(List.of("chmod", "o+x", computes.toString()), Duration.ofSeconds(10));
+    control = ControlServer.start(new ControlConfig(wal, shardAddresses, computes, "127.0.0.1",
+        FreePorts.next(), "postgres", uid, gid), "127.0.0.1", 0);
+    api = new ApiClient("http://127.0.0.1:" + control.port());
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      if (control != null) {
+        control.close();
+      }
+    } finally {
+      for (PageStoreServer s : shards) {
+        if (s != null) {
+          s.close();
+        }
+      }
+      for (Process p : walProcesses) {
+        if (p != null) {
+          p.destroyForcibly();
+        }
+      }
+    }
+  }
+}
