@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
 /** The {@code ramify} command: one entry point for every Ramify process and tool. */
 @Command(name = "ramify", mixinStandardHelpOptions = true, version = "ramify 0.1.0",
     description = "Copy-on-write branches for stock PostgreSQL on a Raft-replicated storage cluster.",
-    subcommands = {WalServerCommand.class, PageStoreCommand.class, ComputeCommand.class,
-        CommandLine.HelpCommand.class})
+    subcommands = {UpCommand.class, DownCommand.class, ProjectCommand.class, BranchCommand.class,
+        ComputeCommand.class, ConnectCommand.class, DiffCommand.class, WalServerCommand.class,
+        PageStoreCommand.class, ControlCommand.class, CommandLine.HelpCommand.class})
 public final class Ramify implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -83,7 +83,8 @@ public final class WalServerCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
-    WalServer server = WalServer.start(cfg);
+    // Every node also hosts the branch catalog's Raft group.
+    WalServer server = WalServer.start(cfg.withHostedGroup(io.ramify.catalog.server.CatalogHosting.hostedOn(cfg.cluster())));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

@@ -1,0 +1,160 @@
+package io.ramify.cli;
+
+import io.ramify.control.Views;
+import io.ramify.control.client.ApiClient;
+import io.ramify.control.http.ApiException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ramify up}: the whole system on this machine, on loopback: 3 ratis-wal nodes (which host
+ * the catalog too), 2 page-store shards and the control plane, each its own process under
+ * {@code --data-dir}, then the project {@code app} with the compute of {@code main}.
+ */
+@Command(name = "up", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
+    description = {
+        "Starts Ramify on this machine: a 3-node ratis-wal (hosting the branch catalog), 2 page-store shards",
+        "and the control plane (REST API), each a background process with its log under DATA_DIR/logs, then",
+        "creates the project (first time) and starts the compute of its main branch, and prints how to connect.",
+        "Running it again resumes whatever is not running, with the data intact. Stop with `ramify down`."})
+public final class UpCommand implements Callable<Integer> {
+  /** Bound on each process becoming ready (a first start of ratis-wal elects leaders for 4 groups). */
+  static final Duration READY_WAIT_MAX = Duration.ofMinutes(3);
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "Where everything lives (default: $RAMIFY_DATA_DIR or ./.ramify). The OS user must be able to "
+          + "traverse it.")
+  Path dataDir;
+
+  @Option(names = {"-p", "--project"}, paramLabel = "NAME", description = "Project to create and start (default: ${DEFAULT-VALUE}).")
+  String project = ApiOptions.DEFAULT_PROJECT;
+
+  @Option(names = "--os-user", paramLabel = "USER", description = "OS user Postgres runs as (default: ${DEFAULT-VALUE}).")
+  String osUser = "postgres";
+
+  static Path dataDir(Path given) {
+    if (given != null) {
+      return given;
+    }
+    String env = System.getenv("RAMIFY_DATA_DIR");
+    return Path.of(env == null || env.isEmpty() ? ".ramify" : env);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Local local = new Local(dataDir(dataDir));
+    long t0 = System.nanoTime();
+    if (local.exists()) {
+      local.load();
+      step("resuming the installation in " + local.dir);
+    } else {
+      local.init();
+      step("new installation in " + local.dir + " (ports in " + local.file() + ")");
+    }
+    checkTraversable(local.dir);
+    Path computes = Files.createDirectories(local.dir.resolve("computes"));
+    Files.setPosixFilePermissions(computes, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    for (int i = 0; i < Local.WAL_NODES; i++) {
+      start(local, "wal-n" + i, List.of("wal-server", "--node-id", "n" + i, "--nodes", local.walNodes(),
+          "--cluster-name", Local.CLUSTER, "--data-dir", local.dir.resolve("wal-n" + i).toString(),
+          "--metrics-port", "0"), " up: raft ", "-Xmx1g");
+    }
+    for (int s = 0; s < Local.SHARDS; s++) {
+      start(local, "page-store-" + s, List.of("page-store", "--shard", Integer.toString(s), "--of",
+          Integer.toString(Local.SHARDS), "--wal-nodes", local.walNodes(), "--wal-cluster-name", Local.CLUSTER,
+          "--data-dir", local.dir.resolve("page-store-" + s).toString(), "--port", Integer.toString(local.shardPort(s)),
+          "--metrics-port", "0"), " up: grpc ", "-Xmx1g");
+    }
+    start(local, "control", List.of("control", "--wal-nodes", local.walNodes(), "--wal-cluster-name", Local.CLUSTER,
+        "--page-stores", local.pageStores(), "--listen", "127.0.0.1:" + local.apiPort(), "--compute-dir",
+        computes.toString(), "--compute-port-base", local.props.getProperty("compute.port.base"), "--os-user", osUser),
+        "control plane ready", "-Xmx2g");
+
+    ApiClient api = new ApiClient(local.api());
+    try {
+      api.get("/v1/projects/" + ApiClient.seg(project), Views.Project.class);
+    } catch (ApiException e) {
+      if (!"NOT_FOUND".equals(e.code())) {
+        throw e;
+      }
+      step("creating project " + project);
+      api.post("/v1/projects", new Views.CreateProject(project, null), Views.ProjectCreated.class);
+    }
+    step("starting the compute of " + project + "/main (the first start runs initdb -k: up to a minute)");
+    Views.Branch main = api.post("/v1/projects/" + ApiClient.seg(project) + "/branches/main/compute/start", null,
+        Views.Branch.class);
+    String uri = "postgresql://postgres@" + main.compute().host() + ":" + main.compute().port() + "/postgres";
+    step(String.format("ready in %.1f s", (System.nanoTime() - t0) / 1e9));
+    System.out.println();
+    System.out.println("Ramify is up. API: " + local.api() + "/v1 (OpenAPI: " + local.api() + "/v1/openapi.json)");
+    System.out.println("main:   psql \"" + uri + "\"");
+    System.out.println();
+    System.out.println("Make a branch and connect to it:");
+    System.out.println("  bin/ramify branch create dev");
+    System.out.println("  bin/ramify compute start dev");
+    System.out.println("  psql \"$(bin/ramify connect dev)\"");
+    System.out.println("Stop everything: bin/ramify down" + (dataDir == null ? "" : " --data-dir " + dataDir));
+    return 0;
+  }
+
+  private static void step(String s) {
+    System.err.println("[up] " + s);
+  }
+
+  /** Starts a process unless it runs; waits until its log says {@code readyText}. */
+  private static void start(Local local, String name, List<String> args, String readyText, String heap)
+      throws IOException, InterruptedException {
+    if (local.running(name).isPresent()) {
+      step(name + " is running (pid " + local.running(name).get().pid() + ")");
+      return;
+    }
+    Path log = local.log(name);
+    long before = Files.exists(log) ? Files.size(log) : 0;
+    List<String> cmd = new ArrayList<>(List.of("setsid", Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", heap, "-cp",
+        System.getProperty("java.class.path"), Ramify.class.getName()));
+    cmd.addAll(args);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
+        Path.of("/dev/null").toFile())).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    Files.writeString(local.pidFile(name), Long.toString(p.pid()));
+    step("starting " + name + " (pid " + p.pid() + ", log " + log + ")");
+    long deadline = System.nanoTime() + READY_WAIT_MAX.toNanos();
+    while (true) {
+      String text = Files.readString(log);
+      if (text.length() > before && text.substring((int) before).contains(readyText)) {
+        return;
+      }
+      if (!p.isAlive()) {
+        throw new IOException(name + " exited with " + p.exitValue() + " while starting; its log ends:\n"
+            + tail(text.substring((int) Math.min(before, text.length()))));
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IOException(name + " not ready after " + READY_WAIT_MAX + "; see " + log);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static String tail(String s) {
+    List<String> lines = s.lines().toList();
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+  }
+
+  private void checkTraversable(Path dir) throws IOException {
+    for (Path p = dir; p != null; p = p.getParent()) {
+      if (Files.exists(p) && !Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)
+          && !Files.getOwner(p).getName().equals(osUser)) {
+        throw new IOException("the OS user " + osUser + " cannot traverse " + p + " to reach the computes under "
+            + dir + "; choose another --data-dir (e.g. /var/lib/ramify) or chmod o+x " + p);
+      }
+    }
+  }
+}
