@@ -27,6 +27,11 @@ public final class Router {
     return this;
   }
 
+  /** Every route as {@code METHOD /template}, in the order added. */
+  public List<String> describe() {
+    return routes.stream().map(r -> r.method() + " /" + String.join("/", r.parts())).toList();
+  }
+
   private static String[] split(String path) {
     String p = path.startsWith("/") ? path.substring(1) : path;
     return p.isEmpty() ? new String[0] : p.split("/", -1);
