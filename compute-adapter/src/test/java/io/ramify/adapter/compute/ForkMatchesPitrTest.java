@@ -105,22 +105,8 @@ class ForkMatchesPitrTest {
 
   /** Full segments from the base backup's start through X's segment, as Postgres's archive holds them. */
   private static void exportWal(WalClient wal, TimelineId tl, Path backup, Lsn x, Path archive) throws Exception {
-    Files.createDirectories(archive);
     Matcher m = Pattern.compile("START WAL LOCATION: (\\S+)").matcher(Files.readString(backup.resolve("backup_label")));
     assertTrue(m.find());
-    int seg = 16 << 20;
-    for (long s = Lsn.parse(m.group(1)).value() / seg; s <= x.value() / seg; s++) {
-      byte[] data = new byte[seg];
-      int n = 0;
-      while (n < seg) {
-        byte[] part = WalClient.await(wal.readWal(tl, Lsn.of(s * seg + n), Math.min(1 << 20, seg - n)));
-        if (part.length == 0) {
-          break;
-        }
-        System.arraycopy(part, 0, data, n, part.length);
-        n += part.length;
-      }
-      Files.write(archive.resolve(String.format("%08X%08X%08X", 1, s / 256, s % 256)), data);
-    }
+    io.ramify.wal.client.WalExport.segments(wal, tl, Lsn.parse(m.group(1)), x, 16 << 20, archive);
   }
 }
