@@ -12,8 +12,9 @@ import java.io.InputStream;
 public final class Api {
   private Api() {}
 
-  public static Router routes(ControlPlane cp) {
+  public static Router routes(ControlPlane cp, com.codahale.metrics.MetricRegistry metrics) {
     Router r = new Router();
+    r.add("GET", "/v1/metrics", req -> io.ramify.common.ops.PrometheusText.render(metrics));
     r.add("GET", "/v1/openapi.json", req -> openApi());
     r.add("GET", "/v1/health", req -> java.util.Map.of("healthy", true));
     r.add("GET", "/v1/projects", req -> cp.listProjects());

@@ -39,7 +39,8 @@ final class ComputeManager implements AutoCloseable {
   static final int LEASE_ATTEMPTS_MAX = 64;
 
   /** A compute this manager started, with its lease. */
-  record Running(String project, String branch, TimelineId timeline, Compute compute, int port, Generation generation) {}
+  record Running(String project, String branch, TimelineId timeline, Compute compute, int port, Generation generation,
+      java.util.concurrent.atomic.AtomicLong busyAtNanos) {}
 
   private final ControlConfig config;
   private final CatalogClient catalog;
@@ -104,7 +105,8 @@ final class ComputeManager implements AutoCloseable {
           .withGenerations((timeline, inLog) -> taken[0] = lease(timeline, inLog));
       long t0 = System.nanoTime();
       c.start();
-      Running r = new Running(b.project(), b.name(), tl, c, port, c.generation());
+      Running r = new Running(b.project(), b.name(), tl, c, port, c.generation(),
+          new java.util.concurrent.atomic.AtomicLong(System.nanoTime()));
       catalog.setEndpoint(b.project(), b.name(), config.computeHost(), port, EndpointState.RUNNING,
           "ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms, generation " + c.generation());
       Thread.ofPlatform().name("watch-" + tl.shortForm()).daemon().start(() -> watch(r));
@@ -198,6 +200,12 @@ final class ComputeManager implements AutoCloseable {
     CompletableFuture<Running> f = computes.get(tl);
     return f == null || !f.isDone() || f.isCompletedExceptionally() ? java.util.Optional.empty()
         : java.util.Optional.of(f.join());
+  }
+
+  /** The computes running now. */
+  java.util.List<Running> all() {
+    return computes.values().stream().filter(f -> f.isDone() && !f.isCompletedExceptionally())
+        .map(CompletableFuture::join).toList();
   }
 
   private void renewAll() {

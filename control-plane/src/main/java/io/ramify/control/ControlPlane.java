@@ -54,6 +54,7 @@ public final class ControlPlane implements AutoCloseable {
   private final PageStoreClient pages;
   private final CatalogClient catalog;
   private final ComputeManager computes;
+  private volatile String proxyAddress;
 
   public ControlPlane(ControlConfig config) {
     this.config = config;
@@ -266,8 +267,12 @@ public final class ControlPlane implements AutoCloseable {
       var e = b.endpoint();
       String host = e.host().isEmpty() ? config.computeHost() : e.host();
       int port = e.port();
-      return new Views.Connection(port == 0 ? "" : "postgresql://postgres@" + host + ":" + port + "/postgres", host,
-          port, "postgres", "postgres", e.state().name());
+      String direct = port == 0 || e.state() != EndpointState.RUNNING ? ""
+          : "postgresql://postgres@" + host + ":" + port + "/postgres";
+      String viaProxy = proxyAddress == null ? null : "postgresql://postgres@" + proxyAddress
+          + "/postgres?options=endpoint%3D" + name + "." + project;
+      return new Views.Connection(viaProxy != null ? viaProxy : direct, direct, host, port, "postgres", "postgres",
+          e.state().name());
     });
   }
 
@@ -579,6 +584,49 @@ public final class ControlPlane implements AutoCloseable {
       }
       return out;
     });
+  }
+
+  /**
+   * Suspends computes idle for longer than their branch's idle timeout (0 = never): no connection
+   * through the proxy ({@code proxyConnections}) and no client backend in {@code pg_stat_activity}
+   * (which also sees direct connections). A suspended compute is stopped cleanly and woken by the
+   * next connection.
+   */
+  public List<String> suspendIdle(java.util.function.ToIntBiFunction<String, String> proxyConnections) {
+    List<String> out = new ArrayList<>();
+    for (ComputeManager.Running r : computes.all()) {
+      try {
+        CatalogModel.Branch b = catalog.getBranch(r.project(), r.branch());
+        long timeout = b.idleTimeout().toNanos();
+        long now = System.nanoTime();
+        if (proxyConnections.applyAsInt(r.project(), r.branch()) > 0 || timeout == 0) {
+          r.busyAtNanos().set(now);
+          continue;
+        }
+        if (now - r.busyAtNanos().get() < timeout) {
+          continue;
+        }
+        String clients = Psql.run(r.compute().postgres().socketDir(), r.port(), config.osUser(),
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+            Duration.ofSeconds(30)).trim();
+        if (!clients.equals("0")) {
+          r.busyAtNanos().set(now);
+          continue;
+        }
+        LOG.info("compute of {}/{} idle for {} s: suspending it", r.project(), r.branch(), b.idleTimeout().toSeconds());
+        computes.stop(r.project(), r.branch(), r.timeline(), EndpointState.SUSPENDED, "idle for "
+            + b.idleTimeout().toSeconds() + " s; the next connection wakes it");
+        out.add(r.project() + "/" + r.branch());
+      } catch (RuntimeException e) {
+        LOG.warn("idle check of {}/{}: {}", r.project(), r.branch(), e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  /** The proxy's address, once it listens: connection strings then go through it. */
+  public void setProxyAddress(String host, int port) {
+    this.proxyAddress = host + ":" + port;
   }
 
   /** Marks computes the catalog thinks are running but that no control plane runs any more. */

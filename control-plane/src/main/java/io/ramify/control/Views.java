@@ -23,7 +23,12 @@ public final class Views {
 
   public record Restored(Branch branch, Branch backup) {}
 
-  public record Connection(String uri, String host, int port, String user, String database, String state) {}
+  /**
+   * How to connect: {@code uri} goes through the proxy (which wakes a suspended compute) when one
+   * runs, else straight to the compute; {@code directUri} is the compute's own address while it runs.
+   */
+  public record Connection(String uri, String directUri, String host, int port, String user, String database,
+      String state) {}
 
   public record DeleteResult(String deleted, String timeline) {}
 
