@@ -2,6 +2,7 @@ package io.ramify.cli;
 
 import io.ramify.control.ControlConfig;
 import io.ramify.control.ControlServer;
+import io.ramify.proxy.ProxyConfig;
 import io.ramify.wal.client.WalCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +41,20 @@ public final class ControlCommand implements Callable<Integer> {
   @Option(names = "--listen", paramLabel = "HOST:PORT", description = "API address (default: ${DEFAULT-VALUE}).")
   String listen = "127.0.0.1:8470";
 
+  @Option(names = "--proxy-listen", paramLabel = "HOST:PORT",
+      description = "Postgres front door for every branch (wakes suspended computes); 'off' disables it (default: ${DEFAULT-VALUE}).")
+  String proxyListen = "127.0.0.1:6432";
+
+  @Option(names = "--proxy-tls-cert", paramLabel = "PEM", description = "Certificate chain for TLS at the proxy.")
+  Path tlsCert;
+
+  @Option(names = "--proxy-tls-key", paramLabel = "PEM", description = "PKCS#8 private key for --proxy-tls-cert.")
+  Path tlsKey;
+
+  @Option(names = "--default-project", paramLabel = "NAME",
+      description = "Project of an endpoint named without one (options=endpoint=BRANCH) (default: ${DEFAULT-VALUE}).")
+  String defaultProject = ApiOptions.DEFAULT_PROJECT;
+
   @Option(names = "--compute-dir", required = true, paramLabel = "DIR",
       description = "Where computes mount their data directories and keep logs (must be traversable by --os-user).")
   Path computeDir;
@@ -74,7 +89,26 @@ public final class ControlCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
-    ControlServer server = ControlServer.start(cfg, host, port);
+    ProxyConfig proxy = null;
+    if (!proxyListen.equals("off")) {
+      int c = proxyListen.lastIndexOf(':');
+      if (c < 0) {
+        throw new ParameterException(spec.commandLine(), "--proxy-listen must be HOST:PORT or off");
+      }
+      proxy = ProxyConfig.of(proxyListen.substring(0, c), Integer.parseInt(proxyListen.substring(c + 1)),
+          defaultProject);
+      if ((tlsCert == null) != (tlsKey == null)) {
+        throw new ParameterException(spec.commandLine(), "give both --proxy-tls-cert and --proxy-tls-key, or neither");
+      }
+      if (tlsCert != null) {
+        try {
+          proxy = proxy.withTls(tlsCert.toFile(), tlsKey.toFile());
+        } catch (IllegalArgumentException e) {
+          throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+      }
+    }
+    ControlServer server = ControlServer.start(cfg, host, port, proxy, ControlServer.IDLE_CHECK_INTERVAL);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -84,7 +118,8 @@ public final class ControlCommand implements Callable<Integer> {
       }
       stopped.countDown();
     }, "shutdown"));
-    System.out.printf("control plane ready: API http://%s:%d/v1%n", host, server.port());
+    System.out.printf("control plane ready: API http://%s:%d/v1, proxy %s%n", host, server.port(),
+        server.proxyPort() < 0 ? "off" : proxyListen.substring(0, proxyListen.lastIndexOf(':')) + ":" + server.proxyPort());
     stopped.await();
     return 0;
   }

@@ -25,6 +25,7 @@ final class Local {
   static final int WAL_PORT = 7401;
   static final int SHARD_PORT = 7411;
   static final int API_PORT = 8470;
+  static final int PROXY_PORT = 6432;
   static final int COMPUTE_PORT = 55433;
 
   final Path dir;
@@ -60,6 +61,7 @@ final class Local {
       props.setProperty("shard." + s + ".port", Integer.toString(port(SHARD_PORT + s, taken)));
     }
     props.setProperty("api.port", Integer.toString(port(API_PORT, taken)));
+    props.setProperty("proxy.port", Integer.toString(port(PROXY_PORT, taken)));
     props.setProperty("compute.port.base", Integer.toString(COMPUTE_PORT));
     try (OutputStream out = Files.newOutputStream(file())) {
       props.store(out, "ramify up: ports of this installation (edit only while it is down)");
@@ -94,6 +96,10 @@ final class Local {
 
   int apiPort() {
     return Integer.parseInt(props.getProperty("api.port"));
+  }
+
+  int proxyPort() {
+    return Integer.parseInt(props.getProperty("proxy.port", Integer.toString(PROXY_PORT)));
   }
 
   String api() {

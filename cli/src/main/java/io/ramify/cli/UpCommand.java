@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
     description = {
         "Starts Ramify on this machine: a 3-node ratis-wal (hosting the branch catalog), 2 page-store shards",
         "and the control plane (REST API), each a background process with its log under DATA_DIR/logs, then",
-        "creates the project (first time) and starts the compute of its main branch, and prints how to connect.",
+        "creates the project (first time) and starts the compute of its main branch, and prints how to connect:",
+        "one Postgres port (the proxy, 6432) for every branch, by options=endpoint=BRANCH.",
         "Running it again resumes whatever is not running, with the data intact. Stop with `ramify down`."})
 public final class UpCommand implements Callable<Integer> {
   /** Bound on each process becoming ready (a first start of ratis-wal elects leaders for 4 groups). */
@@ -74,7 +75,8 @@ public final class UpCommand implements Callable<Integer> {
           "--metrics-port", "0"), " up: grpc ", "-Xmx1g");
     }
     start(local, "control", List.of("control", "--wal-nodes", local.walNodes(), "--wal-cluster-name", Local.CLUSTER,
-        "--page-stores", local.pageStores(), "--listen", "127.0.0.1:" + local.apiPort(), "--compute-dir",
+        "--page-stores", local.pageStores(), "--listen", "127.0.0.1:" + local.apiPort(), "--proxy-listen",
+        "127.0.0.1:" + local.proxyPort(), "--default-project", project, "--compute-dir",
         computes.toString(), "--compute-port-base", local.props.getProperty("compute.port.base"), "--os-user", osUser),
         "control plane ready", "-Xmx2g");
 
@@ -91,11 +93,13 @@ public final class UpCommand implements Callable<Integer> {
     step("starting the compute of " + project + "/main (the first start runs initdb -k: up to a minute)");
     Views.Branch main = api.post("/v1/projects/" + ApiClient.seg(project) + "/branches/main/compute/start", null,
         Views.Branch.class);
-    String uri = "postgresql://postgres@" + main.compute().host() + ":" + main.compute().port() + "/postgres";
+    String uri = "postgresql://postgres@127.0.0.1:" + local.proxyPort() + "/postgres?options=endpoint%3Dmain";
     step(String.format("ready in %.1f s", (System.nanoTime() - t0) / 1e9));
     System.out.println();
     System.out.println("Ramify is up. API: " + local.api() + "/v1 (OpenAPI: " + local.api() + "/v1/openapi.json)");
     System.out.println("main:   psql \"" + uri + "\"");
+    System.out.println("        (through the proxy on port " + local.proxyPort() + ": options=endpoint=BRANCH picks the branch;"
+        + " idle computes suspend and wake on connect)");
     System.out.println();
     System.out.println("Make a branch and connect to it:");
     System.out.println("  bin/ramify branch create dev");

@@ -28,6 +28,11 @@ final class Stack implements AutoCloseable {
   private final Path root;
 
   Stack(Path root) throws IOException, InterruptedException {
+    this(root, null);
+  }
+
+  /** With {@code proxy}: the proxy in front (idle computes checked every second). */
+  Stack(Path root, io.ramify.proxy.ProxyConfig proxy) throws IOException, InterruptedException {
     this.root = root;
     Processes.run(List.of("chmod", "o+x", root.toString()), Duration.ofSeconds(10));
     List<WalCluster.Node> nodes = new ArrayList<>();
@@ -68,7 +73,7 @@ final class Stack implements AutoCloseable {
     Path computes = Files.createDirectories(root.resolve("computes"));
     Processes.run(List.of("chmod", "o+x", computes.toString()), Duration.ofSeconds(10));
     control = ControlServer.start(new ControlConfig(wal, shardAddresses, computes, "127.0.0.1",
-        FreePorts.next(), "postgres", uid, gid), "127.0.0.1", 0);
+        FreePorts.next(), "postgres", uid, gid), "127.0.0.1", 0, proxy, Duration.ofSeconds(1));
     api = new ApiClient("http://127.0.0.1:" + control.port());
   }
 
