@@ -1,5 +1,6 @@
 package io.ramify.cli;
 
+import io.ramify.catalog.server.CatalogHosting;
 import io.ramify.wal.client.WalCluster;
 import io.ramify.wal.server.WalServer;
 import io.ramify.wal.server.WalServerConfig;
@@ -18,11 +19,15 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code ramify wal-server}: runs one ratis-wal node until it is stopped (SIGTERM or Ctrl-C). */
+/**
+ * {@code ramify wal-server}: runs one ratis-wal node until it is stopped (SIGTERM or Ctrl-C). Every
+ * node also hosts the branch catalog's Raft group.
+ */
 @Command(name = "wal-server", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
     description = {
         "Runs one ratis-wal node: a Raft server (Apache Ratis, gRPC) hosting every group of the cluster,",
         "each group a fenced op log per timeline with its WAL archive and index, state in RocksDB.",
+        "Every node also hosts the branch catalog's Raft group (projects, branches, timelines, leases).",
         "",
         "Every option can also be set in a config file (--config) as KEY=VALUE with the option's long",
         "name without dashes, e.g. 'node-id=n0'. Flags on the command line win over the file.",
@@ -30,7 +35,8 @@ import picocli.CommandLine.Model.CommandSpec;
         "Example, a 3-node cluster on one machine:",
         "  ramify wal-server --node-id n0 --nodes n0=127.0.0.1:9870,n1=127.0.0.1:9871,n2=127.0.0.1:9872 \\",
         "      --data-dir /var/lib/ramify/wal-n0 --metrics-port 9970",
-        "Then GET http://127.0.0.1:9970/health shows each group's leader and lag, /metrics the figures."})
+        "Then GET http://127.0.0.1:9970/health shows each group's leader and lag (the catalog under",
+        "\"hosted\"), /metrics the figures."})
 public final class WalServerCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -79,7 +85,8 @@ public final class WalServerCommand implements Callable<Integer> {
       ns = WalCluster.parseNodes(nodes);
       WalCluster cluster = new WalCluster(clusterName, ns, groups == null ? ns.size() : groups);
       cfg = new WalServerConfig(cluster, nodeId, dataDir, metricsPort, snapshotEveryEntries,
-          Duration.ofMillis(electionTimeoutMinMs), WalServerConfig.Defaults.SEGMENT_SIZE_MAX_BYTES);
+          Duration.ofMillis(electionTimeoutMinMs), WalServerConfig.Defaults.SEGMENT_SIZE_MAX_BYTES)
+          .withHostedGroup(CatalogHosting.hostedOn(cluster));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -94,7 +101,8 @@ public final class WalServerCommand implements Callable<Integer> {
       }
       stopped.countDown();
     }, "shutdown"));
-    System.out.printf("ratis-wal node %s up: raft %s, metrics %s%n", nodeId, cfg.cluster().node(nodeId).address(),
+    System.out.printf("ratis-wal node %s up (with the branch catalog): raft %s, metrics %s%n", nodeId,
+        cfg.cluster().node(nodeId).address(),
         server.metricsPort() < 0 ? "off" : "http://" + cfg.cluster().node(nodeId).host() + ":" + server.metricsPort());
     stopped.await();
     return 0;

@@ -70,9 +70,10 @@ public final class WalServer implements AutoCloseable {
     OpsHttpServer http = config.metricsPort() < 0 ? null
         : OpsHttpServer.start(self.host(), config.metricsPort(), metrics, ws::health);
     ws = new WalServer(config, server, metrics, http);
+    String hosted = String.join("", config.hostedGroups().stream().map(h -> " + " + h.name()).toList());
     LOG.info("ratis-wal node {} serving {} groups{} on {} (metrics {})", config.nodeId(),
-        config.cluster().groupCount(), config.hostedGroups().stream().map(h -> " + " + h.name()).reduce("", String::concat),
-        self.address(), http == null ? "off" : "http://" + self.host() + ":" + http.port() + "/metrics");
+        config.cluster().groupCount(), hosted, self.address(),
+        http == null ? "off" : "http://" + self.host() + ":" + http.port() + "/metrics");
     return ws;
   }
 

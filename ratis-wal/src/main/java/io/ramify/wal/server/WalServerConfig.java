@@ -41,9 +41,9 @@ public record WalServerConfig(WalCluster cluster, String nodeId, Path dataDir, i
    */
   public record HostedGroup(String name, RaftGroup group, Function<MetricRegistry, StateMachine> stateMachine) {
     public HostedGroup {
-      if (!name.matches("[a-z][a-z0-9-]{0,31}")) {
-        throw new IllegalArgumentException("hosted group name must be lower-case letters, digits and '-': '" + name
-            + "'");
+      if (!name.matches("[a-z][a-z0-9-]{0,31}") || name.matches("group[0-9]+")) {
+        throw new IllegalArgumentException("hosted group name must be lower-case letters, digits and '-', and not "
+            + "groupN (the WAL groups' names): '" + name + "'");
       }
     }
   }
