@@ -90,8 +90,7 @@ public final class WalServerCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
-    // Every node also hosts the branch catalog's Raft group.
-    WalServer server = WalServer.start(cfg.withHostedGroup(io.ramify.catalog.server.CatalogHosting.hostedOn(cfg.cluster())));
+    WalServer server = WalServer.start(cfg);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
