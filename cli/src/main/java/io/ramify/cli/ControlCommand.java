@@ -64,7 +64,7 @@ public final class ControlCommand implements Callable<Integer> {
 
   @Option(names = "--compute-port-base", paramLabel = "PORT",
       description = "Computes take the first free port from here (default: ${DEFAULT-VALUE}).")
-  int computePortBase = 55433;
+  int computePortBase = 25433;
 
   @Option(names = "--os-user", paramLabel = "USER", description = "OS user Postgres runs as (default: ${DEFAULT-VALUE}).")
   String osUser = "postgres";

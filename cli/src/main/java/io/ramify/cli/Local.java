@@ -26,7 +26,8 @@ final class Local {
   static final int SHARD_PORT = 7411;
   static final int API_PORT = 8470;
   static final int PROXY_PORT = 6432;
-  static final int COMPUTE_PORT = 55433;
+  /** Below the kernel's ephemeral port range (32768+), so outgoing connections never take a compute's port. */
+  static final int COMPUTE_PORT = 25433;
 
   final Path dir;
   final Properties props = new Properties();
