@@ -73,8 +73,18 @@ final class Stack implements AutoCloseable {
     Path computes = Files.createDirectories(root.resolve("computes"));
     Processes.run(List.of("chmod", "o+x", computes.toString()), Duration.ofSeconds(10));
     control = ControlServer.start(new ControlConfig(wal, shardAddresses, computes, "127.0.0.1",
-        FreePorts.next(), "postgres", uid, gid), "127.0.0.1", 0, proxy, Duration.ofSeconds(1));
+        computePortBase(), "postgres", uid, gid), "127.0.0.1", 0, proxy, Duration.ofSeconds(1));
     api = new ApiClient("http://127.0.0.1:" + control.port());
+  }
+
+  /**
+   * Computes listen below the kernel's ephemeral port range: a port probed free there is not taken
+   * by an outgoing connection in the seconds before Postgres binds it.
+   */
+  static int computePortBase() throws IOException {
+    String[] range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).getFirst().trim()
+        .split("\\s+");
+    return Integer.parseInt(range[0]) - 2 * io.ramify.control.ControlConfig.COMPUTE_PORTS_MAX;
   }
 
   @Override
