@@ -63,10 +63,15 @@ public final class UpCommand implements Callable<Integer> {
     checkTraversable(local.dir);
     Path computes = Files.createDirectories(local.dir.resolve("computes"));
     Files.setPosixFilePermissions(computes, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    // All WAL nodes at once: a restarting Raft node may need its peers before it is up.
+    List<Runnable> waits = new ArrayList<>();
     for (int i = 0; i < Local.WAL_NODES; i++) {
-      start(local, "wal-n" + i, List.of("wal-server", "--node-id", "n" + i, "--nodes", local.walNodes(),
+      waits.add(spawn(local, "wal-n" + i, List.of("wal-server", "--node-id", "n" + i, "--nodes", local.walNodes(),
           "--cluster-name", Local.CLUSTER, "--data-dir", local.dir.resolve("wal-n" + i).toString(),
-          "--metrics-port", "0"), " up: raft ", "-Xmx1g");
+          "--metrics-port", "0"), "ratis-wal node n" + i + " up", "-Xmx1g"));
+    }
+    for (Runnable w : waits) {
+      w.run();
     }
     for (int s = 0; s < Local.SHARDS; s++) {
       start(local, "page-store-" + s, List.of("page-store", "--shard", Integer.toString(s), "--of",
@@ -116,9 +121,15 @@ public final class UpCommand implements Callable<Integer> {
   /** Starts a process unless it runs; waits until its log says {@code readyText}. */
   private static void start(Local local, String name, List<String> args, String readyText, String heap)
       throws IOException, InterruptedException {
+    spawn(local, name, args, readyText, heap).run();
+  }
+
+  /** Starts a process unless it runs; the returned wait returns once its log says {@code readyText}. */
+  private static Runnable spawn(Local local, String name, List<String> args, String readyText, String heap)
+      throws IOException {
     if (local.running(name).isPresent()) {
       step(name + " is running (pid " + local.running(name).get().pid() + ")");
-      return;
+      return () -> { };
     }
     Path log = local.log(name);
     long before = Files.exists(log) ? Files.size(log) : 0;
@@ -131,20 +142,29 @@ public final class UpCommand implements Callable<Integer> {
     Files.writeString(local.pidFile(name), Long.toString(p.pid()));
     step("starting " + name + " (pid " + p.pid() + ", log " + log + ")");
     long deadline = System.nanoTime() + READY_WAIT_MAX.toNanos();
-    while (true) {
-      String text = Files.readString(log);
-      if (text.length() > before && text.substring((int) before).contains(readyText)) {
-        return;
+    return () -> {
+      try {
+        while (true) {
+          String text = Files.readString(log);
+          if (text.length() > before && text.substring((int) before).contains(readyText)) {
+            return;
+          }
+          if (!p.isAlive()) {
+            throw new IllegalStateException(name + " exited with " + p.exitValue() + " while starting; its log ends:\n"
+                + tail(text.substring((int) Math.min(before, text.length()))));
+          }
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException(name + " not ready after " + READY_WAIT_MAX + "; see " + log);
+          }
+          Thread.sleep(100);
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
       }
-      if (!p.isAlive()) {
-        throw new IOException(name + " exited with " + p.exitValue() + " while starting; its log ends:\n"
-            + tail(text.substring((int) Math.min(before, text.length()))));
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IOException(name + " not ready after " + READY_WAIT_MAX + "; see " + log);
-      }
-      Thread.sleep(100);
-    }
+    };
   }
 
   private static String tail(String s) {
