@@ -140,6 +140,7 @@ public final class ComputeBench implements Callable<Integer> {
   }
 
   private void body(Sides.Ramify ramify, Sides.Vanilla vanilla, Path logs, Results res) throws Exception {
+    Sql.warmUp();
     progress("first starts: vanilla after initdb; Ramify creates a root timeline and runs initdb -k through FUSE");
     res.starts.add(vanilla.start("first start after initdb"));
     res.starts.add(ramify.create());

@@ -113,21 +113,31 @@ final class ComputeReport {
   }
 
   private static void starts(List<String> out, ComputeBench.Results r) {
-    out.add("**Start times** in ms, each measured from the request until a `SELECT 1` over TCP is answered (polled "
-        + "every " + Sql.READY_POLL_MILLIS + " ms). Mount: claim the timeline, load the view's tree, FUSE mount (until "
-        + "the mount appears in /proc/self/mounts; of which loading the view). The Postgres columns come from its "
-        + "server log (launch → ready, redo, end-of-recovery checkpoint) and are the same for both systems:");
+    out.add("**Start times** in ms, each from the request until a `SELECT 1` over TCP is answered (polled every "
+        + Sql.READY_POLL_MILLIS + " ms), split at the postmaster's first and \"ready to accept connections\" log "
+        + "lines: *to launch* (Ramify: claim the timeline, load the view, mount — *mount* is when the mount appeared "
+        + "in /proc/self/mounts, with the view's loading in brackets — then start Postgres; after a crash: the "
+        + "supervisor's checks and sync), *launch → ready* (Postgres's startup and crash recovery: *redo* and the "
+        + "*end-of-recovery checkpoint* from its log), *ready → answer* (the first backend; it rebuilds the "
+        + "relation cache init file, which startup deletes). *GetBlocks*: page-store reads the adapter made until "
+        + "the first answer, with their summed time and how many a shard answered only after waiting to ingest "
+        + "the ops they must reflect. *Stop before*: the clean stop just before (Ramify: fast "
+        + "shutdown, every op durable, unmount):");
     out.add("");
-    out.add("| system | start | stop before | fork created | mount (load view) | Postgres launch → ready | "
-        + "redo | WAL replayed MiB | end-of-recovery checkpoint | first answer |");
-    out.add("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    out.add("| system | start | stop before | fork created | mount (load view) | to launch | launch → ready | redo "
+        + "| WAL replayed MiB | end-of-recovery checkpoint | ready → answer | first answer | GetBlocks (s; waited) |");
+    out.add("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (Starts.Sample s : r.starts) {
       String mount = Double.isNaN(s.mountMillis()) ? "—" : Double.isNaN(s.loadMillis()) ? ms1(s.mountMillis())
           : ms1(s.mountMillis()) + " (" + ms1(s.loadMillis()) + ")";
-      out.add(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", s.system(), s.what(),
-          ms1(s.stopMillis()), ms1(s.createMillis()), mount, opt(s.log().readyMillis()), opt(s.log().redoMillis()),
+      String gb = s.getBlocks() < 0 ? "—" : String.format(Locale.ROOT, "%d (%.1f; %d waited)", s.getBlocks(),
+          s.getBlockSeconds(), s.getBlocksWaited());
+      out.add(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s | %s |",
+          s.system(), s.what(), ms1(s.stopMillis()), ms1(s.createMillis()), mount, ms1(s.toLaunchMillis()),
+          s.log().readyMillis(), opt(s.log().redoMillis()),
           s.log().recovered() ? String.format(Locale.ROOT, "%.1f", s.log().redoBytes() / 1048576.0) : "—",
-          opt(s.log().endOfRecoveryCheckpointMillis()), ms1(s.firstAnswerMillis())));
+          opt(s.log().endOfRecoveryCheckpointMillis()), ms1(s.readyToAnswerMillis()), ms1(s.firstAnswerMillis()),
+          gb));
     }
     out.add("");
   }

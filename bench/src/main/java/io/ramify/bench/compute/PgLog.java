@@ -33,10 +33,11 @@ final class PgLog {
   }
 
   /**
-   * Phases of one start, in milliseconds from the postmaster's first line; empty where the log
-   * has no such line (no redo after a clean shutdown).
+   * Phases of one start: when the postmaster logged its first line (epoch milliseconds), then
+   * durations in milliseconds; empty where the log has no such line (no redo after a clean
+   * shutdown).
    */
-  record Start(OptionalLong readyMillis, OptionalLong redoStartMillis, OptionalLong redoMillis,
+  record Start(long launchEpochMillis, long readyMillis, OptionalLong redoMillis,
       OptionalLong endOfRecoveryCheckpointMillis, long redoBytes) {
     boolean recovered() {
       return redoMillis.isPresent();
@@ -85,14 +86,10 @@ final class PgLog {
     if (first < 0 || ready < 0) {
       throw new IOException("the server log " + log + " has no complete start after byte " + from + ":\n" + text);
     }
-    return new Start(OptionalLong.of(ready - first), since(first, redoStart), redoStart >= 0 && redoDone >= 0
+    return new Start(first, ready - first, redoStart >= 0 && redoDone >= 0
         ? OptionalLong.of(redoDone - redoStart) : OptionalLong.empty(),
         ckptStart >= 0 && ckptDone >= 0 ? OptionalLong.of(ckptDone - ckptStart) : OptionalLong.empty(),
         fromLsn >= 0 && toLsn >= fromLsn ? toLsn - fromLsn : 0);
-  }
-
-  private static OptionalLong since(long first, long t) {
-    return t < 0 ? OptionalLong.empty() : OptionalLong.of(t - first);
   }
 
   private static long lsn(Pattern p, String msg) {

@@ -62,7 +62,7 @@ final class Sides {
             + " is not led by its preferred node; a leadership hand-over may fall into a measurement");
       }
       Starts.Started s = Starts.compute(mainConfig, "first start on a new root timeline (initdb -k through FUSE)",
-          Double.NaN, Double.NaN);
+          Double.NaN, Double.NaN, this::shardWaits);
       compute = s.compute();
       return s.sample();
     }
@@ -86,13 +86,13 @@ final class Sides {
       compute = null;
       old.close();
       double stopMillis = Starts.ms(t, System.nanoTime());
-      Starts.Started s = Starts.compute(mainConfig, what, stopMillis, Double.NaN);
+      Starts.Started s = Starts.compute(mainConfig, what, stopMillis, Double.NaN, this::shardWaits);
       compute = s.compute();
       return s.sample();
     }
 
     Starts.Sample crash(String what) throws Exception {
-      return Starts.computeCrash(compute, mainConfig, what);
+      return Starts.computeCrash(compute, mainConfig, what, this::shardWaits);
     }
 
     /**
@@ -101,18 +101,28 @@ final class Sides {
      */
     Starts.Sample fork(String what, long historyRows) throws Exception {
       long t0 = System.nanoTime();
+      // The durable head: the end of the last complete record of the committed WAL.
       TimelineStatus s = WalClient.await(wal.status(main));
-      Lsn x = WalClient.await(wal.recordEndAtOrBefore(main, Lsn.of(s.getWalWrittenEnd())));
+      Lsn x = WalClient.await(wal.recordEndAtOrBefore(main, Lsn.of(s.getLastRecordEnd())));
       TimelineId child = TimelineId.random();
       WalClient.await(wal.createFork(child, main, x, StorageCluster.SHARDS));
       cluster.awaitKnown(child);
       double createMillis = Starts.ms(t0, System.nanoTime());
       Compute.Config cfg = config(child, "fork" + ++forks);
-      Starts.Started started = Starts.compute(cfg, what, Double.NaN, createMillis);
+      Starts.Started started = Starts.compute(cfg, what, Double.NaN, createMillis, this::shardWaits);
       try (Compute c = started.compute()) {
         Sql.checkInvariant(Starts.endpoint(cfg), historyRows, "fork at " + x);
       }
       return started.sample();
+    }
+
+    /** GetBlocks the shards answered only after waiting for ingestion, so far. */
+    long shardWaits() {
+      long n = 0;
+      for (var s : cluster.shards()) {
+        n += s.metrics().timer("pagestore.getblocks.wait").getCount();
+      }
+      return n;
     }
 
     @Override

@@ -38,6 +38,15 @@ final class Sql {
     }
   }
 
+  /** Loads the JDBC driver's classes, so that the first timed start does not pay for it. */
+  static void warmUp() {
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:1/postgres?connectTimeout=1")) {
+      // nothing listens on port 1
+    } catch (SQLException expected) {
+      // refused, as intended
+    }
+  }
+
   /**
    * Polls with {@code SELECT 1} until the server answers; returns {@link System#nanoTime()} of the
    * first answer. Gives up when {@code stillTrying} turns false (the start failed) or after
