@@ -62,11 +62,11 @@ public final class ComputeBench implements Callable<Integer> {
 
   @Option(names = "--restarts", paramLabel = "N",
       description = "Clean restarts timed on each system (default: ${DEFAULT-VALUE}).")
-  int restarts = 3;
+  int restarts = 2;
 
   @Option(names = "--idle-forks", paramLabel = "N",
       description = "Forks of the idle compute timed at the end (default: ${DEFAULT-VALUE}).")
-  int idleForks = 2;
+  int idleForks = 1;
 
   @Option(names = "--no-drop-caches",
       description = "Do not drop the OS page cache before the prewarm reads (it affects the whole machine).")
@@ -96,8 +96,17 @@ public final class ComputeBench implements Callable<Integer> {
     final List<Measured> runs = new ArrayList<>();
   }
 
-  /** One pgbench run with what it cost; {@code profile} only for Ramify. */
-  record Measured(String run, String system, Pgbench.Run pgbench, CpuMeter.Usage cpu, RamifyProfile profile) {}
+  /**
+   * One measured step with what it cost: a timed pgbench run ({@code pgbench} null for
+   * {@code pgbench -i}), its wall seconds, CPU, and for Ramify the compute's profile.
+   */
+  record Measured(String run, String system, Pgbench.Run pgbench, double seconds, CpuMeter.Usage cpu,
+      RamifyProfile profile) {}
+
+  /** The step {@link #measure} times. */
+  interface Step {
+    Pgbench.Run run() throws Exception;
+  }
 
   /** The compute's and the shards' figures over one run. */
   record RamifyProfile(List<Profile.TimerRow> timers, Map<String, Long> counters, Map<String, double[]> gauges,
@@ -146,11 +155,15 @@ public final class ComputeBench implements Callable<Integer> {
     res.starts.add(ramify.create());
     res.settings = Sides.sameSettings(vanilla.endpoint, ramify.endpoint(), SETTINGS);
 
-    progress("pgbench -i -s " + scale + " on vanilla");
-    res.initVanilla = Pgbench.init(vanilla.endpoint, scale, logs);
-    progress(String.format(Locale.ROOT, "  %.1f s; on Ramify", res.initVanilla.wallSeconds()));
-    res.initRamify = Pgbench.init(ramify.endpoint(), scale, logs);
-    progress(String.format(Locale.ROOT, "  %.1f s", res.initRamify.wallSeconds()));
+    String init = "pgbench -i -s " + scale;
+    res.runs.add(measure(init, "vanilla", vanilla.postmasterPid(), null, ramify, () -> {
+      res.initVanilla = Pgbench.init(vanilla.endpoint, scale, logs);
+      return null;
+    }));
+    res.runs.add(measure(init, "Ramify", ramify.postmasterPid(), ramify.metrics(), ramify, () -> {
+      res.initRamify = Pgbench.init(ramify.endpoint(), scale, logs);
+      return null;
+    }));
     for (Endpoint e : List.of(vanilla.endpoint, ramify.endpoint())) {
       long accounts = Long.parseLong(Sql.one(e, "SELECT count(*) FROM pgbench_accounts"));
       if (accounts != 100_000L * scale) {
@@ -170,10 +183,10 @@ public final class ComputeBench implements Callable<Integer> {
     prewarm(ramify, vanilla, res);
 
     List<String> rw = List.of("-n", "-c", Integer.toString(clients), "-j", Integer.toString(threads));
-    Measured rwVanilla = measure("read-write", "vanilla", vanilla.endpoint, vanilla.postmasterPid(), null, ramify,
-        logs, rw);
-    Measured rwRamify = measure("read-write", "Ramify", ramify.endpoint(), ramify.postmasterPid(), ramify.metrics(),
-        ramify, logs, rw);
+    Measured rwVanilla = measure("read-write", "vanilla", vanilla.postmasterPid(), null, ramify,
+        () -> pgbench(vanilla.endpoint, "vanilla-rw", logs, rw));
+    Measured rwRamify = measure("read-write", "Ramify", ramify.postmasterPid(), ramify.metrics(), ramify,
+        () -> pgbench(ramify.endpoint(), "ramify-rw", logs, rw));
     res.runs.add(rwVanilla);
     res.runs.add(rwRamify);
     long rowsVanilla = rwVanilla.pgbench().processed();
@@ -192,9 +205,10 @@ public final class ComputeBench implements Callable<Integer> {
 
     List<String> ro = new ArrayList<>(List.of("-S"));
     ro.addAll(rw);
-    res.runs.add(measure("read-only (-S)", "vanilla", vanilla.endpoint, vanilla.postmasterPid(), null, ramify, logs, ro));
-    res.runs.add(measure("read-only (-S)", "Ramify", ramify.endpoint(), ramify.postmasterPid(), ramify.metrics(),
-        ramify, logs, ro));
+    res.runs.add(measure("read-only (-S)", "vanilla", vanilla.postmasterPid(), null, ramify,
+        () -> pgbench(vanilla.endpoint, "vanilla-ro", logs, ro)));
+    res.runs.add(measure("read-only (-S)", "Ramify", ramify.postmasterPid(), ramify.metrics(), ramify,
+        () -> pgbench(ramify.endpoint(), "ramify-ro", logs, ro)));
 
     for (int i = 1; i <= idleForks; i++) {
       progress("fork " + i + "/" + idleForks + " of the idle compute at its durable head");
@@ -245,9 +259,21 @@ public final class ComputeBench implements Callable<Integer> {
     }
   }
 
-  private Measured measure(String run, String system, Endpoint e, long postmaster, MetricRegistry compute,
-      Sides.Ramify ramify, Path logs, List<String> args) throws Exception {
-    progress(run + " on " + system + ": pgbench " + String.join(" ", args) + " -T " + seconds);
+  private Pgbench.Run pgbench(Endpoint e, String label, Path logs, List<String> args) throws IOException {
+    progress(e.name() + ": pgbench " + String.join(" ", args) + " -T " + seconds);
+    Pgbench.Run r = Pgbench.run(e, logs, label, seconds, args);
+    progress(String.format(Locale.ROOT, "  %.0f TPS, latency average %.3f ms, %d transactions, none failed", r.tps(),
+        r.latencyAverageMs(), r.processed()));
+    return r;
+  }
+
+  /**
+   * Runs {@code step} with CPU accounting and, when {@code compute} is given (Ramify), the
+   * compute's and the shards' figures before and after it and its gauges sampled throughout.
+   */
+  private Measured measure(String run, String system, long postmaster, MetricRegistry compute, Sides.Ramify ramify,
+      Step step) throws Exception {
+    progress(run + " on " + system);
     List<PageStoreServer> shards = ramify.cluster.shards();
     List<Long> walPids = ramify.cluster.nodePids();
     Profile.Counts before = compute == null ? null : Profile.Counts.of(compute, "");
@@ -256,15 +282,17 @@ public final class ComputeBench implements Callable<Integer> {
     CpuMeter.Sample c0 = CpuMeter.sample(postmaster, walPids);
     Pgbench.Run r;
     try {
-      r = Pgbench.run(e, logs, system.toLowerCase(Locale.ROOT) + "-" + run.replaceAll("[^a-z]", ""), seconds, args);
+      r = step.run();
     } finally {
       if (sampler != null) {
         sampler.close();
       }
     }
-    CpuMeter.Usage cpu = CpuMeter.between(c0, CpuMeter.sample(postmaster, walPids));
-    progress(String.format(Locale.ROOT, "  %.0f TPS, latency average %.3f ms, %d transactions, none failed", r.tps(),
-        r.latencyAverageMs(), r.processed()));
+    CpuMeter.Sample c1 = CpuMeter.sample(postmaster, walPids);
+    double secs = (c1.nanos() - c0.nanos()) / 1e9;
+    if (r == null) {
+      progress(String.format(Locale.ROOT, "  %.1f s", secs));
+    }
     RamifyProfile profile = null;
     if (compute != null) {
       Profile.Counts after = Profile.Counts.of(compute, "");
@@ -278,7 +306,7 @@ public final class ComputeBench implements Callable<Integer> {
       profile = new RamifyProfile(Profile.timers(compute, "", before, after),
           Profile.counterDeltas(compute, "", before, after), sampler.result(), shardTimers, shardCounters);
     }
-    return new Measured(run, system, r, cpu, profile);
+    return new Measured(run, system, r, secs, CpuMeter.between(c0, c1), profile);
   }
 
   private static String shardPrefix(int i) {

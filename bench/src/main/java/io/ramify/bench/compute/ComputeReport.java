@@ -73,6 +73,9 @@ final class ComputeReport {
     for (int i = 0; i < r.runs.size(); i++) {
       ComputeBench.Measured m = r.runs.get(i);
       Pgbench.Run p = m.pgbench();
+      if (p == null) {
+        continue; // pgbench -i: the load table has it
+      }
       Latencies.Summary l = p.perTransaction();
       String vs = "—";
       if (m.profile() != null && i > 0 && r.runs.get(i - 1).run().equals(m.run())) {
@@ -89,12 +92,13 @@ final class ComputeReport {
   }
 
   private static void cpu(List<String> out, ComputeBench.Results r) {
-    out.add("**CPU** during each run, in cores (CPU seconds ÷ wall seconds, from /proc); \"rest of machine\" is "
-        + "everything else that ran meanwhile (kernel threads, other users of the machine):");
+    out.add("**CPU** during each step, in cores (CPU seconds ÷ wall seconds, from /proc: a Postgres server with all "
+        + "its processes, this JVM, its reaped children, the three node JVMs); \"rest of machine\" is everything "
+        + "else that ran meanwhile (kernel threads, other users of the machine):");
     out.add("");
     List<String> parts = new ArrayList<>(r.runs.getFirst().cpu().cores().keySet());
-    StringBuilder h = new StringBuilder("| run | system |");
-    StringBuilder a = new StringBuilder("|---|---|");
+    StringBuilder h = new StringBuilder("| step | system | s |");
+    StringBuilder a = new StringBuilder("|---|---|---:|");
     for (String p : parts) {
       h.append(' ').append(p).append(" |");
       a.append("---:|");
@@ -102,7 +106,8 @@ final class ComputeReport {
     out.add(h + " rest of machine | machine busy |");
     out.add(a + "---:|---:|");
     for (ComputeBench.Measured m : r.runs) {
-      StringBuilder row = new StringBuilder("| " + m.run() + " | " + m.system() + " |");
+      StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "| %s | %s | %.0f |", m.run(), m.system(),
+          m.seconds()));
       for (String p : parts) {
         row.append(String.format(Locale.ROOT, " %.2f |", m.cpu().cores().get(p)));
       }
@@ -144,10 +149,10 @@ final class ComputeReport {
 
   private static void profile(List<String> out, ComputeBench.Measured m) {
     ComputeBench.RamifyProfile p = m.profile();
-    double secs = m.pgbench().seconds();
-    out.add("**Profile of the " + m.run() + " run on Ramify** — the compute's timers (counts are exact for the run; "
-        + "mean and percentiles from each timer's recency-weighted sample; ≈ total = calls × mean, summed over "
-        + "concurrent callers):");
+    double secs = m.seconds();
+    out.add("**Profile of " + m.run() + " on Ramify** (" + String.format(Locale.ROOT, "%.0f", secs) + " s) — the "
+        + "compute's timers (counts are exact for the step; mean and percentiles from each timer's recency-weighted "
+        + "sample; ≈ total = calls × mean, summed over concurrent callers):");
     out.add("");
     out.add("| timer | calls | per s | mean ms | p50 ms | p99 ms | max ms | ≈ total s |");
     out.add("|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -159,8 +164,8 @@ final class ComputeReport {
     p.counters().forEach((k, v) -> counters.add(k + " " + v));
     long hits = p.counters().getOrDefault("adapter.cache.hits", 0L);
     long misses = p.counters().getOrDefault("adapter.cache.misses", 0L);
-    out.add("Counters over the run: " + String.join(", ", counters) + String.format(Locale.ROOT,
-        "; adapter cache hit ratio in the run %s.", hits + misses == 0 ? "— (no lookups)"
+    out.add("Counters over the step: " + String.join(", ", counters) + String.format(Locale.ROOT,
+        "; adapter cache hit ratio in the step %s.", hits + misses == 0 ? "— (no lookups)"
             : String.format(Locale.ROOT, "%.3f", hits / (double) (hits + misses))));
     out.add("");
     List<String> gauges = new ArrayList<>();
@@ -170,7 +175,7 @@ final class ComputeReport {
     out.add("Sampled every " + GaugeSampler.PERIOD_MILLIS + " ms: " + String.join("; ", gauges) + ".");
     out.add("");
     if (!p.shardTimers().isEmpty()) {
-      out.add("Page-store shards over the same run (server side):");
+      out.add("Page-store shards over the same step (server side):");
       out.add("");
       out.add("| timer | calls | per s | mean ms | p50 ms | p99 ms | max ms | ≈ total s |");
       out.add("|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -186,7 +191,7 @@ final class ComputeReport {
       }
     });
     if (!sc.isEmpty()) {
-      out.add("Shard counters over the run: " + String.join(", ", sc) + ".");
+      out.add("Shard counters over the step: " + String.join(", ", sc) + ".");
       out.add("");
     }
   }
