@@ -1,5 +1,6 @@
 package io.ramify.adapter.backend;
 
+import com.codahale.metrics.MetricRegistry;
 import io.ramify.wal.proto.Op;
 import java.io.IOException;
 import java.util.List;
@@ -44,4 +45,7 @@ public interface Backend {
 
   /** The first WAL byte a compute starting on this view needs: the redo point its image names. */
   long walStart() throws IOException;
+
+  /** Adds this backend's figures (remote calls, ops not yet durable) to {@code into}; none by default. */
+  default void registerMetrics(MetricRegistry into) {}
 }

@@ -1,5 +1,8 @@
 package io.ramify.adapter.backend;
 
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
 import io.ramify.common.Lsn;
 import io.ramify.common.TimelineId;
 import io.ramify.pagestore.client.PageStoreClient;
@@ -26,6 +29,11 @@ import java.util.concurrent.TimeUnit;
  * own timeline at its head, its ancestors at their fork cuts); WAL from ratis-wal along the
  * ancestry. A read that must reflect this compute's own writes first waits for them to be durable,
  * since page stores only ingest committed ops.
+ *
+ * <p>Figures: {@code adapter.pagestore.get_block} (each GetBlock call), {@code
+ * adapter.read.own_ops_wait} (reads that first waited for this compute's ops to be durable), {@code
+ * adapter.wal.read}, {@code adapter.ops.not_durable} (ops submitted and not yet committed), and the
+ * WAL client's {@code wal.client.*} (append-to-commit latency, batch sizes).
  */
 public final class ClusterBackend implements Backend {
   /** The own level's cut: everything this timeline holds (reads say how far they must see). */
@@ -40,6 +48,9 @@ public final class ClusterBackend implements Backend {
   private final TimelineStatus claimed;
   private final TimelineWriter writer;
   private final View view;
+  private final Timer getBlock = new Timer();
+  private final Timer ownOpsWait = new Timer();
+  private final Timer walRead = new Timer();
 
   /**
    * @param ancestry the parent levels of the view (parent at this timeline's fork cut, and so on)
@@ -74,7 +85,7 @@ public final class ClusterBackend implements Backend {
   public byte[] readBlock(String path, long block, long minSeq) throws IOException {
     long need = Math.max(minSeq, claimed.getLastSeq());
     awaitDurable(need);
-    try {
+    try (Timer.Context t = getBlock.time()) {
       Block b = pages.getBlock(view, path, block, need);
       return b.getPresent() ? b.getImage().toByteArray() : null;
     } catch (PageStoreException e) {
@@ -86,7 +97,7 @@ public final class ClusterBackend implements Backend {
     if (seq <= writer.durableSeq()) {
       return;
     }
-    try {
+    try (Timer.Context t = ownOpsWait.time()) {
       writer.durable(seq).get(DURABLE_WAIT_MAX_SECONDS, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -115,7 +126,7 @@ public final class ClusterBackend implements Backend {
   @Override
   public byte[] readWal(long lsn, int len) throws IOException {
     awaitDurable(writer.lastSubmittedSeq());
-    try {
+    try (Timer.Context t = walRead.time()) {
       byte[] out = new byte[len];
       int n = 0;
       while (n < len) {
@@ -141,6 +152,15 @@ public final class ClusterBackend implements Backend {
   @Override
   public long walEnd() {
     return Math.max(claimed.getMaxWalEnd(), Math.max(claimed.getWalWrittenEnd(), claimed.getForkLsn()));
+  }
+
+  @Override
+  public void registerMetrics(MetricRegistry into) {
+    into.register("adapter.pagestore.get_block", getBlock);
+    into.register("adapter.read.own_ops_wait", ownOpsWait);
+    into.register("adapter.wal.read", walRead);
+    into.register("adapter.ops.not_durable", (Gauge<Long>) () -> writer.lastSubmittedSeq() - writer.durableSeq());
+    wal.metrics().getMetrics().forEach(into::register);
   }
 
   /** The redo point named by global/pg_control in the image: recovery starts there. */

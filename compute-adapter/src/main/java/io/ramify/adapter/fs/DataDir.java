@@ -1,5 +1,7 @@
 package io.ramify.adapter.fs;
 
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.MetricRegistry;
 import io.ramify.adapter.backend.Backend;
 import io.ramify.adapter.fs.FsError.Errno;
 import io.ramify.wal.client.Ops;
@@ -17,6 +19,10 @@ import java.util.concurrent.TimeUnit;
  * Block writes are merged into whole 8 KiB blocks and become block ops tagged with W, the WAL
  * written through the mount so far; WAL segment writes become WAL ops at their LSN; scratch paths
  * stay in memory. Methods are synchronized: one compute, modest concurrency, simple invariants.
+ *
+ * <p>Its figures are in {@link #metrics()}: the block cache's ({@code adapter.cache.*}), the ops
+ * it made by kind ({@code adapter.ops.*}), how long loading the view took ({@code adapter.load}),
+ * and the backend's; {@link Mount} adds them to the compute's registry.
  */
 public final class DataDir {
   static final int BLOCK = 8192;
@@ -30,10 +36,16 @@ public final class DataDir {
   /** The seq of the last op that touched each path: a read from the backend must reflect it. */
   private final java.util.HashMap<String, Long> pathSeq = new java.util.HashMap<>();
   private long walEnd;
+  private final MetricRegistry metrics = new MetricRegistry();
+  private final Counter walOps = metrics.counter("adapter.ops.wal");
+  private final Counter walBytes = metrics.counter("adapter.ops.wal_bytes");
+  private final Counter blockOps = metrics.counter("adapter.ops.block");
+  private final Counter fileOps = metrics.counter("adapter.ops.file");
 
   public DataDir(Backend backend, long cacheBytesMax) throws IOException {
+    long start = System.nanoTime();
     this.backend = backend;
-    this.cache = new BlockCache(cacheBytesMax);
+    this.cache = new BlockCache(cacheBytesMax, metrics);
     this.segmentSize = backend.walSegmentSize();
     this.walEnd = backend.walEnd();
     long now = System.currentTimeMillis();
@@ -44,6 +56,13 @@ public final class DataDir {
       }
     }
     listWalSegments(now);
+    backend.registerMetrics(metrics);
+    metrics.timer("adapter.load").update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+  }
+
+  /** Figures of this data directory and its backend (see the class comment). */
+  public MetricRegistry metrics() {
+    return metrics;
   }
 
   /** pg_wal lists the segments from the redo point the image names through the end of its WAL. */
@@ -311,8 +330,16 @@ public final class DataDir {
     try {
       long seq = backend.submit(op);
       switch (op.getKindCase()) {
-        case BLOCK -> pathSeq.put(op.getBlock().getFile(), seq);
+        case WAL -> {
+          walOps.inc();
+          walBytes.inc(op.getWal().getData().size());
+        }
+        case BLOCK -> {
+          blockOps.inc();
+          pathSeq.put(op.getBlock().getFile(), seq);
+        }
         case FILE -> {
+          fileOps.inc();
           pathSeq.put(op.getFile().getPath(), seq);
           if (op.getFile().getKind() == FileEvent.Kind.RENAME) {
             pathSeq.put(op.getFile().getTarget(), seq);

@@ -34,7 +34,12 @@ public final class Mount implements AutoCloseable {
     this.fuse = fuse;
   }
 
+  /**
+   * Mounts {@code dir} at {@code mountPoint} and adds its figures, the FUSE operations' and the
+   * mount time ({@code adapter.mount}) to {@code metrics}.
+   */
   public static Mount mount(Path mountPoint, DataDir dir, int uid, int gid, MetricRegistry metrics) throws IOException {
+    long start = System.nanoTime();
     unmountLeftover(mountPoint);
     Files.createDirectories(mountPoint);
     FuseBuilder builder = Fuse.builder();
@@ -50,6 +55,8 @@ public final class Mount implements AutoCloseable {
       throw new IOException("cannot mount " + mountPoint + " (is /dev/fuse there, and fuse3 installed?): "
           + e.getMessage(), e);
     }
+    FsMetrics.registerReplacing(metrics, dir.metrics());
+    metrics.timer("adapter.mount").update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     LOG.info("mounted {} (uid {}, gid {})", mountPoint, uid, gid);
     return new Mount(mountPoint, fuse);
   }

@@ -72,6 +72,7 @@ public final class RamifyFs implements FuseOperations {
 
   private int call(String op, String path, Call c) {
     long start = System.nanoTime();
+    metrics.started();
     try {
       return c.run();
     } catch (FsError e) {
@@ -83,7 +84,7 @@ public final class RamifyFs implements FuseOperations {
       LOG.error("{} {} failed unexpectedly", op, path, e);
       return -errno.eio();
     } finally {
-      metrics.record(op, System.nanoTime() - start);
+      metrics.finished(op, System.nanoTime() - start);
     }
   }
 

@@ -1,0 +1,111 @@
+package io.ramify.bench.compute;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * CPU time of the parts of one run, read from {@code /proc} before and after it: a Postgres server
+ * (its postmaster, the children it reaped and the ones still alive), this JVM (the compute-adapter
+ * and the page-store shards), its reaped children (pgbench, through runuser), the ratis-wal node
+ * JVMs, and the whole machine, so that what other tenants of the machine used shows too.
+ */
+final class CpuMeter {
+  /** Clock ticks per second of {@code /proc} times (getconf CLK_TCK; 100 on Linux). */
+  static final double TICKS_PER_SECOND = 100;
+
+  private CpuMeter() {}
+
+  /** Ticks per part at one moment, and the machine's busy and total ticks. */
+  record Sample(long nanos, Map<String, Long> ticks, long machineBusy, long machineTotal) {}
+
+  /** Cores used per part over an interval (CPU seconds ÷ wall seconds), and the machine's. */
+  record Usage(Map<String, Double> cores, double machineCores, double otherCores) {}
+
+  static final String POSTGRES = "postgres";
+  static final String JVM = "adapter + shards JVM";
+  static final String CHILDREN = "pgbench";
+  static final String WAL_NODES = "ratis-wal nodes";
+
+  static Sample sample(long postmasterPid, List<Long> walNodePids) throws IOException {
+    Map<String, Long> t = new LinkedHashMap<>();
+    long[] self = stat(ProcessHandle.current().pid());
+    t.put(POSTGRES, postgresTicks(postmasterPid));
+    t.put(JVM, self[0] + self[1]);
+    t.put(CHILDREN, self[2] + self[3]);
+    long wal = 0;
+    for (long pid : walNodePids) {
+      long[] s = stat(pid);
+      wal += s[0] + s[1];
+    }
+    t.put(WAL_NODES, wal);
+    long[] m = machine();
+    return new Sample(System.nanoTime(), t, m[0], m[1]);
+  }
+
+  static Usage between(Sample a, Sample b) {
+    double seconds = (b.nanos() - a.nanos()) / 1e9;
+    Map<String, Double> cores = new LinkedHashMap<>();
+    double ours = 0;
+    for (String k : a.ticks().keySet()) {
+      double c = (b.ticks().get(k) - a.ticks().get(k)) / TICKS_PER_SECOND / seconds;
+      cores.put(k, c);
+      ours += c;
+    }
+    double machine = (b.machineBusy() - a.machineBusy()) / TICKS_PER_SECOND / seconds;
+    return new Usage(cores, machine, Math.max(0, machine - ours));
+  }
+
+  /** The postmaster's own and reaped children's time, plus its live children's. */
+  private static long postgresTicks(long postmaster) throws IOException {
+    long[] pm = stat(postmaster);
+    long sum = pm[0] + pm[1] + pm[2] + pm[3];
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path p : procs.toList()) {
+        String name = p.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        String[] f = fields(Long.parseLong(name));
+        if (f != null && Long.parseLong(f[1]) == postmaster) {
+          sum += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        }
+      }
+    }
+    return sum;
+  }
+
+  /** utime, stime, cutime, cstime of a process; zeros when it is gone. */
+  private static long[] stat(long pid) {
+    String[] f = fields(pid);
+    if (f == null) {
+      return new long[4];
+    }
+    return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12]), Long.parseLong(f[13]), Long.parseLong(f[14])};
+  }
+
+  /** Fields of /proc/PID/stat after the command name: [0] is the state, [1] the parent pid. */
+  private static String[] fields(long pid) {
+    try {
+      String s = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      return s.substring(s.lastIndexOf(')') + 2).trim().split(" ");
+    } catch (IOException | RuntimeException e) {
+      return null; // exited meanwhile
+    }
+  }
+
+  /** Busy and total ticks of all CPUs (busy: everything but idle and iowait). */
+  private static long[] machine() throws IOException {
+    String[] f = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+    long total = 0;
+    for (int i = 1; i < Math.min(f.length, 9); i++) { // user .. steal; guest time is inside user
+      total += Long.parseLong(f[i]);
+    }
+    long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+    return new long[] {total - idle, total};
+  }
+}

@@ -1,0 +1,29 @@
+package io.ramify.bench.compute;
+
+import io.ramify.wal.client.WalCluster;
+import io.ramify.wal.server.WalServer;
+import io.ramify.wal.server.WalServerConfig;
+import java.nio.file.Path;
+
+/**
+ * One ratis-wal node in a JVM of its own, started by {@link StorageCluster} with the benchmark's
+ * class path. Prints {@value #READY} once it serves, then runs until it is killed.
+ */
+public final class WalNode {
+  static final String READY = "ready";
+
+  private WalNode() {}
+
+  /** Args: clusterName nodes(ID=HOST:PORT,...) groups nodeId dataDir. */
+  public static void main(String[] args) throws Exception {
+    if (args.length != 5) {
+      System.err.println("usage: WalNode CLUSTER ID=HOST:PORT,... GROUPS NODE_ID DATA_DIR");
+      System.exit(2);
+    }
+    WalCluster cluster = new WalCluster(args[0], WalCluster.parseNodes(args[1]), Integer.parseInt(args[2]));
+    WalServer.start(WalServerConfig.of(cluster, args[3], Path.of(args[4]), -1));
+    System.out.println(READY);
+    System.out.flush();
+    Thread.currentThread().join();
+  }
+}
