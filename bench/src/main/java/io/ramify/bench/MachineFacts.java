@@ -13,11 +13,11 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** What a reader needs to judge the figures: where and when they were taken, on what code. */
-record MachineFacts(String date, int cpus, String cpuModel, long memoryMib, String kernel, String jvm,
+public record MachineFacts(String date, int cpus, String cpuModel, long memoryMib, String kernel, String jvm,
     String filesystem, String gitCommit) {
   private static final long GIT_TIMEOUT_SECONDS = 10;
 
-  static MachineFacts collect(Path dataDir, Path repo) {
+  public static MachineFacts collect(Path dataDir, Path repo) {
     return new MachineFacts(ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME),
         Runtime.getRuntime().availableProcessors(), readCpuModel(), readMemoryMib(),
         System.getProperty("os.name") + " " + System.getProperty("os.version"),
@@ -25,7 +25,7 @@ record MachineFacts(String date, int cpus, String cpuModel, long memoryMib, Stri
         filesystem(dataDir), gitCommit(repo));
   }
 
-  List<String> markdown() {
+  public List<String> markdown() {
     return List.of(
         "- date: " + date,
         "- CPUs (nproc): " + cpus + " × " + cpuModel,
