@@ -143,7 +143,8 @@ public final class BranchCreateBench implements Callable<Integer> {
     MachineFacts facts = MachineFacts.collect(dir, root);
     long t0 = System.nanoTime();
     progress("starting 3 ratis-wal node processes hosting the catalog, in " + dir);
-    try (Stack s = new Stack(dir, nodeHeap, BranchCreateBench::progress);
+    Stack started = new Stack(dir, nodeHeap, BranchCreateBench::progress);
+    try (Stack s = started;
         WalClient wal = s.walClient(); CatalogClient catalog = s.catalogClient();
         PageStoreClient pages = s.pageStoreClient()) {
       stack = s;
@@ -170,6 +171,12 @@ public final class BranchCreateBench implements Callable<Integer> {
           .render();
       report.forEach(System.out::println);
       System.out.flush();
+    } finally {
+      if (keepData) {
+        progress("kept the computes' mount points and Postgres logs in " + started.computes);
+      } else {
+        BenchDataDir.deleteTree(started.computes);
+      }
     }
   }
 
@@ -261,8 +268,10 @@ public final class BranchCreateBench implements Callable<Integer> {
         ProjectRun.Start s = startAndQuery(p, name);
         p.newBranchStarts.add(s);
         progress(String.format(Locale.ROOT, "starts: %s %s first query %.2f s after compute/start (compute %d ms,"
-            + " Postgres %d ms, redo %d ms)", p.name, name, s.totalNanos() / 1e9, s.computeMillis(),
-            s.postgresMillis(), s.redoMillis()));
+            + " Postgres %d ms, redo %d ms; first SELECT 1 %.2f s with %d GetBlocks calls, %d of them waited for "
+            + "ingestion; again %.2f s)", p.name, name, s.totalNanos() / 1e9, s.computeMillis(), s.postgresMillis(),
+            s.redoMillis(), s.queryNanos() / 1e9, s.queryReads().calls(), s.queryReads().waited(),
+            s.againNanos() / 1e9));
         stopCompute(p, name);
       }
     }
@@ -278,8 +287,9 @@ public final class BranchCreateBench implements Callable<Integer> {
         p.mainStops.add(stopCompute(p, "main"));
         ProjectRun.Start s = startAndQuery(p, "main");
         p.mainRestarts.add(s);
-        progress(String.format(Locale.ROOT, "restarts: %s main first query %.2f s after compute/start", p.name,
-            s.totalNanos() / 1e9));
+        progress(String.format(Locale.ROOT, "restarts: %s main first query %.2f s after compute/start (first "
+            + "SELECT 1 %.2f s with %d GetBlocks calls, %d waited; again %.2f s)", p.name, s.totalNanos() / 1e9,
+            s.queryNanos() / 1e9, s.queryReads().calls(), s.queryReads().waited(), s.againNanos() / 1e9));
       }
     }
   }
@@ -327,26 +337,32 @@ public final class BranchCreateBench implements Callable<Integer> {
 
   /** Starts the branch's compute through the API and times it until psql's SELECT 1 over TCP answers. */
   private ProjectRun.Start startAndQuery(ProjectRun p, String name) {
+    Stack.Reads r0 = stack.reads();
     long t0 = System.nanoTime();
     Views.Branch b = rest.post(p.branch(name) + "/compute/start", null, Views.Branch.class);
     long t1 = System.nanoTime();
+    Stack.Reads r1 = stack.reads();
     if (!"RUNNING".equals(b.compute().state()) || b.compute().port() == null) {
       throw new IllegalStateException("compute/start of " + p.name + "/" + name + " answered " + b.compute());
     }
     String one = Pg.sql(b.compute().port(), "SELECT 1");
     long t2 = System.nanoTime();
-    if (!"1".equals(one)) {
-      throw new IllegalStateException("SELECT 1 on " + p.name + "/" + name + " answered '" + one + "'");
+    Stack.Reads r2 = stack.reads();
+    String again = Pg.sql(b.compute().port(), "SELECT 1");
+    long t3 = System.nanoTime();
+    if (!"1".equals(one) || !"1".equals(again)) {
+      throw new IllegalStateException("SELECT 1 on " + p.name + "/" + name + " answered '" + one + "', then '"
+          + again + "'");
     }
     if (name.equals("main")) {
       p.mainPort = b.compute().port();
     }
     Matcher m = READY_IN.matcher(b.compute().message() == null ? "" : b.compute().message());
     long computeMillis = m.find() ? Long.parseLong(m.group(1)) : -1;
-    PgLog.LastStart log = PgLog.lastStart(stack.dir.resolve("computes").resolve(b.timeline()).resolve("work")
+    PgLog.LastStart log = PgLog.lastStart(stack.computes.resolve(b.timeline()).resolve("work")
         .resolve("postgres.log"));
     return new ProjectRun.Start(t2 - t0, t1 - t0, t2 - t1, computeMillis, log.startToReadyMillis(),
-        log.redoMillis(), log.endOfRecoveryCheckpointMillis());
+        log.redoMillis(), log.endOfRecoveryCheckpointMillis(), t3 - t2, r1.minus(r0), r2.minus(r1));
   }
 
   private long stopCompute(ProjectRun p, String name) {

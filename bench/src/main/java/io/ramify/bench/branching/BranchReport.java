@@ -165,13 +165,27 @@ final class BranchReport {
     out.add("");
     out.add("| project | compute of | starts | start → first answer | compute/start call | the compute's start "
         + "(claim, mount, Postgres) | Postgres: starting → ready (its log) | of which redo | end-of-recovery "
-        + "checkpoint | psql SELECT 1 |");
-    out.add("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        + "checkpoint | first psql SELECT 1 | a second psql SELECT 1 |");
+    out.add("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (ProjectRun p : projects) {
       startRow(p, "a new branch", p.newBranchStarts);
     }
     for (ProjectRun p : projects) {
       startRow(p, "main, clean restart", p.mainRestarts);
+    }
+    out.add("");
+    out.add("Page-store reads (GetBlocks calls on both shards; one call may carry several blocks) during the "
+        + "compute/start call and during the first SELECT 1, p50 / max per start; \"waited\" calls had to wait "
+        + "until the shard had ingested the seq the compute named (a read right after the compute's own writes):");
+    out.add("");
+    out.add("| project | compute of | during start: calls | of which waited | during the first query: calls "
+        + "| of which waited |");
+    out.add("|---|---|---:|---:|---:|---:|");
+    for (ProjectRun p : projects) {
+      readsRow(p, "a new branch", p.newBranchStarts);
+    }
+    for (ProjectRun p : projects) {
+      readsRow(p, "main, clean restart", p.mainRestarts);
     }
     out.add("");
     StringBuilder b = new StringBuilder("Main's clean stop (`compute/stop`: fast shutdown with its checkpoint, "
@@ -187,11 +201,25 @@ final class BranchReport {
     if (l.isEmpty()) {
       return;
     }
-    out.add(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |", p.label(), what,
-        l.size(), nanosCell(l, ProjectRun.Start::totalNanos), nanosCell(l, ProjectRun.Start::apiNanos),
+    out.add(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |", p.label(),
+        what, l.size(), nanosCell(l, ProjectRun.Start::totalNanos), nanosCell(l, ProjectRun.Start::apiNanos),
         millisCell(l, ProjectRun.Start::computeMillis), millisCell(l, ProjectRun.Start::postgresMillis),
         millisCell(l, ProjectRun.Start::redoMillis), millisCell(l, ProjectRun.Start::checkpointMillis),
-        nanosCell(l, ProjectRun.Start::queryNanos)));
+        nanosCell(l, ProjectRun.Start::queryNanos), nanosCell(l, ProjectRun.Start::againNanos)));
+  }
+
+  private void readsRow(ProjectRun p, String what, List<ProjectRun.Start> l) {
+    if (l.isEmpty()) {
+      return;
+    }
+    out.add(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |", p.label(), what,
+        countCell(l, s -> s.startReads().calls()), countCell(l, s -> s.startReads().waited()),
+        countCell(l, s -> s.queryReads().calls()), countCell(l, s -> s.queryReads().waited())));
+  }
+
+  private static String countCell(List<ProjectRun.Start> l, ToLongFunction<ProjectRun.Start> f) {
+    long[] v = l.stream().mapToLong(f).sorted().toArray();
+    return median(v) + " / " + v[v.length - 1];
   }
 
   private static String nanosCell(List<ProjectRun.Start> l, ToLongFunction<ProjectRun.Start> f) {

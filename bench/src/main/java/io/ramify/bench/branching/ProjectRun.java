@@ -78,7 +78,10 @@ final class ProjectRun {
    * @param postgresMillis Postgres from "starting PostgreSQL" to "ready to accept connections" in its log; -1 unknown
    * @param redoMillis redo (crash recovery) elapsed as Postgres logged it; 0 when no redo ran, -1 unknown
    * @param checkpointMillis the end-of-recovery checkpoint, from its log lines; -1 when none ran
+   * @param againNanos a second psql {@code SELECT 1} right after the first (new process, new connection)
+   * @param startReads page-store GetBlocks calls during the compute/start call
+   * @param queryReads page-store GetBlocks calls during the first query
    */
   record Start(long totalNanos, long apiNanos, long queryNanos, long computeMillis, long postgresMillis,
-      long redoMillis, long checkpointMillis) {}
+      long redoMillis, long checkpointMillis, long againNanos, Stack.Reads startReads, Stack.Reads queryReads) {}
 }

@@ -45,12 +45,19 @@ final class Stack implements AutoCloseable {
   final List<String> shardAddresses = new ArrayList<>();
   final ApiClient api;
   final Path dir;
+  /**
+   * Where computes mount and keep their work directories (Postgres log and socket). Postgres's
+   * Unix socket path, {@code <this>/<timeline hex>/work/socket/.s.PGSQL.<port>}, must fit in 107
+   * bytes, so this is a short directory under /tmp rather than under the data directory.
+   */
+  final Path computes;
   private final PageStoreServer[] shards = new PageStoreServer[SHARDS];
   private final Process[] nodes = new Process[WAL_NODES];
   private ControlServer control;
 
   Stack(Path dir, String nodeHeap, Consumer<String> progress) throws IOException, InterruptedException {
     this.dir = dir;
+    this.computes = Files.createTempDirectory(Path.of("/tmp"), "rbc-");
     List<WalCluster.Node> list = new ArrayList<>();
     for (int i = 0; i < WAL_NODES; i++) {
       list.add(new WalCluster.Node("n" + i, "127.0.0.1", FreePorts.next()));
@@ -69,8 +76,7 @@ final class Stack implements AutoCloseable {
       awaitWalGroups();
       int uid = Integer.parseInt(Processes.run(List.of("id", "-u", Pg.OS_USER), Duration.ofSeconds(10)).trim());
       int gid = Integer.parseInt(Processes.run(List.of("id", "-g", Pg.OS_USER), Duration.ofSeconds(10)).trim());
-      Path computes = Files.createDirectories(dir.resolve("computes"));
-      traversable(computes);
+      traversable();
       control = ControlServer.start(new ControlConfig(wal, shardAddresses, computes, "127.0.0.1", FreePorts.next(),
           Pg.OS_USER, uid, gid), "127.0.0.1", 0);
       api = new ApiClient("http://127.0.0.1:" + control.port());
@@ -81,7 +87,7 @@ final class Stack implements AutoCloseable {
   }
 
   /** The Postgres OS user must reach the compute mounts: o+x on the data directory and below it. */
-  private void traversable(Path computes) {
+  private void traversable() {
     Processes.run(List.of("chmod", "o+x", dir.toString(), computes.toString()), Duration.ofSeconds(10));
   }
 
@@ -154,6 +160,35 @@ final class Stack implements AutoCloseable {
       }
     }
     return lag;
+  }
+
+  /** GetBlocks calls the shards answered so far, by how (their {@code pagestore.getblocks.*} timers). */
+  Reads reads() {
+    long hit = 0;
+    long waited = 0;
+    long miss = 0;
+    for (PageStoreServer s : shards) {
+      var timers = s.metrics().getTimers();
+      hit += timers.get("pagestore.getblocks.hit").getCount();
+      waited += timers.get("pagestore.getblocks.wait").getCount();
+      miss += timers.get("pagestore.getblocks.miss").getCount();
+    }
+    return new Reads(hit, waited, miss);
+  }
+
+  /**
+   * GetBlocks calls: answered at once with every block present, after waiting until the shard had
+   * ingested the seq the caller named (a compute reading right after its own writes), or with some
+   * block absent.
+   */
+  record Reads(long hit, long waited, long miss) {
+    Reads minus(Reads o) {
+      return new Reads(hit - o.hit, waited - o.waited, miss - o.miss);
+    }
+
+    long calls() {
+      return hit + waited + miss;
+    }
   }
 
   /** Fails the run when a node process has died (its log says why). */
