@@ -144,6 +144,16 @@ public final class BranchCreateBench implements Callable<Integer> {
     long t0 = System.nanoTime();
     progress("starting 3 ratis-wal node processes hosting the catalog, in " + dir);
     Stack started = new Stack(dir, nodeHeap, BranchCreateBench::progress);
+    // Interrupted (Ctrl-C, kill): stop Postgres, unmount and end the node processes all the same.
+    Thread hook = new Thread(() -> {
+      progress("interrupted: stopping computes and the cluster; data left in " + dir + " and " + started.computes);
+      try {
+        started.close();
+      } catch (Exception e) {
+        progress("stopping after an interruption: " + e);
+      }
+    }, "branch-create-interrupted");
+    Runtime.getRuntime().addShutdownHook(hook);
     try (Stack s = started;
         WalClient wal = s.walClient(); CatalogClient catalog = s.catalogClient();
         PageStoreClient pages = s.pageStoreClient()) {
@@ -172,6 +182,11 @@ public final class BranchCreateBench implements Callable<Integer> {
       report.forEach(System.out::println);
       System.out.flush();
     } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // already shutting down: the hook runs
+      }
       if (keepData) {
         progress("kept the computes' mount points and Postgres logs in " + started.computes);
       } else {

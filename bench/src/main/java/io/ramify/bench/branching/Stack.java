@@ -54,6 +54,7 @@ final class Stack implements AutoCloseable {
   private final PageStoreServer[] shards = new PageStoreServer[SHARDS];
   private final Process[] nodes = new Process[WAL_NODES];
   private ControlServer control;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   Stack(Path dir, String nodeHeap, Consumer<String> progress) throws IOException, InterruptedException {
     this.dir = dir;
@@ -210,9 +211,15 @@ final class Stack implements AutoCloseable {
     }
   }
 
-  /** Stops the computes cleanly (the control plane does), then the shards, then the node processes. */
+  /**
+   * Stops the computes cleanly (the control plane does), then the shards, then the node processes.
+   * Only the first call does anything (the bench also calls it from a shutdown hook).
+   */
   @Override
   public void close() throws IOException {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     IOException first = null;
     try {
       if (control != null) {
