@@ -172,6 +172,7 @@ public final class BranchCreateBench implements Callable<Integer> {
       stoppedBranches();
       for (ProjectRun p : projects) {
         verifyListing(p);
+        fullListing(p);
       }
       double minutes = (System.nanoTime() - t0) / 60e9;
       progress(String.format(Locale.ROOT, "done in %.1f min; stopping computes and the cluster", minutes));
@@ -438,6 +439,20 @@ public final class BranchCreateBench implements Callable<Integer> {
     }
     p.unlisted.clear();
     p.listingsChecked++;
+  }
+
+  /** Times the listing as a user gets it by default, with sizes (usage and logical size per branch). */
+  private void fullListing(ProjectRun p) {
+    long t0 = System.nanoTime();
+    List<Views.Branch> all = rest.get(p.branches(), new TypeReference<List<Views.Branch>>() {});
+    p.fullListingNanos = System.nanoTime() - t0;
+    p.fullListingBranches = all.size();
+    if (all.size() != p.live.size() + 1) {
+      throw new IllegalStateException("GET " + p.branches() + " lists " + all.size() + " branches, expected "
+          + (p.live.size() + 1));
+    }
+    progress(String.format(Locale.ROOT, "%s: GET %s with sizes took %.1f s for %d branches", p.name, p.branches(),
+        p.fullListingNanos / 1e9, all.size()));
   }
 
   static void progress(String message) {

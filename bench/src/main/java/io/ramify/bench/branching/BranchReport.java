@@ -101,6 +101,14 @@ final class BranchReport {
     }
     out.add(b.substring(0, b.length() - 1) + ".");
     out.add("");
+    StringBuilder l = new StringBuilder("The listing as a user gets it by default (`GET …/branches`, with sizes: "
+        + "page-store usage and a ListTree per branch for its logical size), once at the end:");
+    for (ProjectRun p : projects) {
+      l.append(String.format(Locale.ROOT, " %s %.1f s for %d branches;", p.name, p.fullListingNanos / 1e9,
+          p.fullListingBranches));
+    }
+    out.add(l.substring(0, l.length() - 1) + " (the bench's checks use `?sizes=false`).");
+    out.add("");
   }
 
   private void creationRows(String at, Function<ProjectRun, Latencies> pick) {

@@ -36,6 +36,8 @@ final class ProjectRun {
   final Set<String> deleted = new LinkedHashSet<>();
   int created;
   int listingsChecked;
+  long fullListingNanos;
+  int fullListingBranches;
 
   // ---- figures
   final Latencies headRunning = new Latencies();
