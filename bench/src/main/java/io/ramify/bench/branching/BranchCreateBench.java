@@ -355,7 +355,12 @@ public final class BranchCreateBench implements Callable<Integer> {
   private ProjectRun.Start startAndQuery(ProjectRun p, String name) {
     Stack.Reads r0 = stack.reads();
     long t0 = System.nanoTime();
-    Views.Branch b = rest.post(p.branch(name) + "/compute/start", null, Views.Branch.class);
+    Views.Branch b;
+    try {
+      b = rest.post(p.branch(name) + "/compute/start", null, Views.Branch.class);
+    } catch (IllegalStateException e) {
+      throw withPortOwners(e);
+    }
     long t1 = System.nanoTime();
     Stack.Reads r1 = stack.reads();
     if (!"RUNNING".equals(b.compute().state()) || b.compute().port() == null) {
@@ -379,6 +384,22 @@ public final class BranchCreateBench implements Callable<Integer> {
         .resolve("postgres.log"));
     return new ProjectRun.Start(t2 - t0, t1 - t0, t2 - t1, computeMillis, log.startToReadyMillis(),
         log.redoMillis(), log.endOfRecoveryCheckpointMillis(), t3 - t2, r1.minus(r0), r2.minus(r1));
+  }
+
+  /** A compute that could not bind its port: say who holds it (ss), for the bug report. */
+  private static IllegalStateException withPortOwners(IllegalStateException e) {
+    Matcher m = Pattern.compile("running on port (\\d+)").matcher(String.valueOf(e.getMessage()));
+    if (!m.find()) {
+      return e;
+    }
+    String ss;
+    try {
+      ss = io.ramify.testsupport.Processes.exec(List.of("ss", "-tanp", "sport = :" + m.group(1)),
+          Duration.ofSeconds(10), null, Map.of()).stdout();
+    } catch (RuntimeException x) {
+      ss = "(ss failed: " + x.getMessage() + ")";
+    }
+    return new IllegalStateException(e.getMessage() + "\nsockets on port " + m.group(1) + " now:\n" + ss, e);
   }
 
   private long stopCompute(ProjectRun p, String name) {

@@ -78,13 +78,34 @@ final class Stack implements AutoCloseable {
       int uid = Integer.parseInt(Processes.run(List.of("id", "-u", Pg.OS_USER), Duration.ofSeconds(10)).trim());
       int gid = Integer.parseInt(Processes.run(List.of("id", "-g", Pg.OS_USER), Duration.ofSeconds(10)).trim());
       traversable();
-      control = ControlServer.start(new ControlConfig(wal, shardAddresses, computes, "127.0.0.1", FreePorts.next(),
+      control = ControlServer.start(new ControlConfig(wal, shardAddresses, computes, "127.0.0.1", computePortBase(),
           Pg.OS_USER, uid, gid), "127.0.0.1", 0);
       api = new ApiClient("http://127.0.0.1:" + control.port());
     } catch (IOException | InterruptedException | RuntimeException e) {
       close();
       throw e;
     }
+  }
+
+  /**
+   * Below the kernel's ephemeral port range. The control plane probes a free port and Postgres
+   * binds it seconds later (after the lease, the claim and the mount); inside the ephemeral range
+   * (where {@code FreePorts} picks, as control-plane's test Stack does) any outgoing connection on
+   * the machine may take it meanwhile, and Postgres fails with "Address already in use".
+   */
+  static int computePortBase() {
+    int low = 32768;
+    try {
+      String[] range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+      low = Integer.parseInt(range[0]);
+    } catch (IOException | RuntimeException e) {
+      // not Linux: assume the IANA/Linux default
+    }
+    int base = low - 2 * ControlConfig.COMPUTE_PORTS_MAX;
+    if (base < 10_000) {
+      throw new IllegalStateException("the ephemeral port range starts at " + low + "; no room below it for computes");
+    }
+    return base;
   }
 
   /** The Postgres OS user must reach the compute mounts: o+x on the data directory and below it. */
