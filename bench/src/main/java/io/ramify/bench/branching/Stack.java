@@ -83,6 +83,7 @@ final class Stack implements AutoCloseable {
       api = new ApiClient("http://127.0.0.1:" + control.port());
     } catch (IOException | InterruptedException | RuntimeException e) {
       close();
+      io.ramify.bench.BenchDataDir.deleteTree(computes); // nothing mounted there yet
       throw e;
     }
   }
@@ -96,10 +97,11 @@ final class Stack implements AutoCloseable {
   static int computePortBase() {
     int low = 32768;
     try {
-      String[] range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+      String[] range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).getFirst().trim()
+          .split("\\s+");
       low = Integer.parseInt(range[0]);
     } catch (IOException | RuntimeException e) {
-      // not Linux: assume the IANA/Linux default
+      // not Linux: assume the Linux default (Files.readString reads /proc files short: use readAllLines)
     }
     int base = low - 2 * ControlConfig.COMPUTE_PORTS_MAX;
     if (base < 10_000) {
