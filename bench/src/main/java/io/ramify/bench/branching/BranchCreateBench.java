@@ -169,6 +169,7 @@ public final class BranchCreateBench implements Callable<Integer> {
       pointBranches();
       computeStarts();
       mainRestarts();
+      String waited = stack.waitedReads();
       stoppedBranches();
       for (ProjectRun p : projects) {
         verifyListing(p);
@@ -178,8 +179,8 @@ public final class BranchCreateBench implements Callable<Integer> {
       progress(String.format(Locale.ROOT, "done in %.1f min; stopping computes and the cluster", minutes));
       String command = ("bench/branch-create " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
           .trim();
-      List<String> report = new BranchReport(command, facts, nodeHeap, projects, load, warmup, maxLive, minutes)
-          .render();
+      List<String> report = new BranchReport(command, facts, nodeHeap, projects, load, warmup, maxLive, minutes,
+          waited).render();
       report.forEach(System.out::println);
       System.out.flush();
     } finally {

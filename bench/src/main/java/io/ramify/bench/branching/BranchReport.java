@@ -21,10 +21,11 @@ final class BranchReport {
   private final int warmup;
   private final int maxLive;
   private final double minutes;
+  private final String waitedReads;
   private final List<String> out = new ArrayList<>();
 
   BranchReport(String command, MachineFacts facts, String nodeHeap, List<ProjectRun> projects, Load.Result load,
-      int warmup, int maxLive, double minutes) {
+      int warmup, int maxLive, double minutes, String waitedReads) {
     this.command = command;
     this.facts = facts;
     this.nodeHeap = nodeHeap;
@@ -33,6 +34,7 @@ final class BranchReport {
     this.warmup = warmup;
     this.maxLive = maxLive;
     this.minutes = minutes;
+    this.waitedReads = waitedReads;
   }
 
   List<String> render() {
@@ -195,6 +197,9 @@ final class BranchReport {
     for (ProjectRun p : projects) {
       readsRow(p, "main, clean restart", p.mainRestarts);
     }
+    out.add("");
+    out.add("GetBlocks calls that waited for ingestion, as the shards timed them (p50 / p99, mostly the last "
+        + "minutes: a decaying reservoir), after the restarts: " + waitedReads + ".");
     out.add("");
     StringBuilder b = new StringBuilder("Main's clean stop (`compute/stop`: fast shutdown with its checkpoint, "
         + "unmount), p50 / max:");

@@ -201,6 +201,22 @@ final class Stack implements AutoCloseable {
   }
 
   /**
+   * Median and 99th percentile, in milliseconds, of each shard's GetBlocks calls that had to wait
+   * for ingestion ({@code pagestore.getblocks.wait}; a decaying reservoir, so mostly the last
+   * minutes), as "shard: p50 / p99 ms (count)" per shard.
+   */
+  String waitedReads() {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < SHARDS; i++) {
+      var t = shards[i].metrics().getTimers().get("pagestore.getblocks.wait");
+      var s = t.getSnapshot();
+      b.append(b.isEmpty() ? "" : "; ").append(String.format(java.util.Locale.ROOT, "shard %d: %.0f / %.0f ms (%d "
+          + "calls in the run)", i, s.getMedian() / 1e6, s.get99thPercentile() / 1e6, t.getCount()));
+    }
+    return b.toString();
+  }
+
+  /**
    * GetBlocks calls: answered at once with every block present, after waiting until the shard had
    * ingested the seq the caller named (a compute reading right after its own writes), or with some
    * block absent.
