@@ -1,0 +1,107 @@
+package io.ramify.bench.branching;
+
+import io.ramify.bench.Latencies;
+import io.ramify.catalog.client.CatalogClient;
+import io.ramify.catalog.client.CatalogException;
+import io.ramify.catalog.client.CatalogModel;
+import io.ramify.catalog.client.CatalogModel.TimelineSpec;
+import io.ramify.catalog.proto.Rejection;
+import io.ramify.common.Lsn;
+import io.ramify.common.Seq;
+import io.ramify.common.TimelineId;
+import io.ramify.pagestore.client.PageStoreClient;
+import io.ramify.wal.client.WalClient;
+import io.ramify.wal.proto.TimelineStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A branch at the parent's head made the way {@code ControlPlane.createBranch} makes it, step by
+ * step with a timer on each, through the same clients (no HTTP): the catalog's checks, the parent's
+ * CHECKPOINT, the fork point, {@code createFork} in ratis-wal, the wait until every page-store
+ * shard knows the new timeline, and the catalog record. Keep the steps in step with the control
+ * plane; the report compares their sum with the API's figure.
+ */
+final class Steps {
+  static final String CATALOG_READS = "catalog: project, parent, name free (3 linearizable reads)";
+  static final String CHECKPOINT = "CHECKPOINT on the parent's running compute (psql)";
+  static final String FORK_POINT = "ratis-wal: parent status ×2 + record end at the head (3 queries)";
+  static final String CREATE_FORK = "ratis-wal: createFork (record end, cut, status, fork-page read; 1 Raft write)";
+  static final String DISCOVERY = "page-store shards see the new timeline (both; polled every 5 ms here)";
+  static final String CATALOG_WRITE = "catalog: createBranch (1 Raft write)";
+  static final List<String> ORDER = List.of(CATALOG_READS, CHECKPOINT, FORK_POINT, CREATE_FORK, DISCOVERY,
+      CATALOG_WRITE);
+  static final Duration DISCOVERY_MAX = Duration.ofSeconds(60);
+  private static final long DISCOVERY_POLL_MILLIS = 5;
+
+  private final WalClient wal;
+  private final CatalogClient catalog;
+  private final PageStoreClient pages;
+
+  Steps(WalClient wal, CatalogClient catalog, PageStoreClient pages) {
+    this.wal = wal;
+    this.catalog = catalog;
+    this.pages = pages;
+  }
+
+  /** Creates {@code name} from main's head with the parent's compute on {@code parentPort}; returns it. */
+  CatalogModel.Branch create(ProjectRun p, String name, Map<String, Latencies> into, Latencies total)
+      throws InterruptedException {
+    long t0 = System.nanoTime();
+    catalog.getProject(p.name);
+    CatalogModel.Branch parent = catalog.getBranch(p.name, "main");
+    try {
+      catalog.getBranch(p.name, name);
+      throw new IllegalStateException("branch " + name + " of " + p.name + " already exists");
+    } catch (CatalogException e) {
+      if (e.code() != Rejection.Code.NOT_FOUND) {
+        throw e;
+      }
+    }
+    long t1 = lap(into, CATALOG_READS, t0);
+    TimelineId ptl = parent.timeline().id();
+    WalClient.await(wal.status(ptl));
+    long tc = System.nanoTime();
+    Pg.sql(p.mainPort, "CHECKPOINT");
+    long t2 = lap(into, CHECKPOINT, tc);
+    TimelineStatus s = WalClient.await(wal.status(ptl));
+    Lsn at = WalClient.await(wal.recordEndAtOrBefore(ptl, Lsn.of(s.getLastRecordEnd())));
+    add(into, FORK_POINT, (tc - t1) + (System.nanoTime() - t2));
+    long t3 = System.nanoTime();
+    TimelineId child = TimelineId.random();
+    TimelineStatus forked = WalClient.await(wal.createFork(child, ptl, at, pages.shardCount()));
+    long t4 = lap(into, CREATE_FORK, t3);
+    awaitShardsKnow(child);
+    long t5 = lap(into, DISCOVERY, t4);
+    CatalogModel.Branch b = catalog.withRequestId(CatalogClient.newRequestId()).createBranch(p.name, name, "main",
+        new TimelineSpec(child, Lsn.of(forked.getForkLsn()), Seq.of(forked.getForkCut()), wal.groupOf(child)));
+    lap(into, CATALOG_WRITE, t5);
+    total.add(System.nanoTime() - t0);
+    return b;
+  }
+
+  private void awaitShardsKnow(TimelineId tl) throws InterruptedException {
+    long deadline = System.nanoTime() + DISCOVERY_MAX.toNanos();
+    for (int shard = 0; shard < pages.shardCount(); shard++) {
+      while (pages.status(shard).getTimelinesList().stream().noneMatch(t -> TimelineId.fromBytes(
+          t.getTimeline().toByteArray()).equals(tl))) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("page-store shard " + shard + " did not see timeline " + tl.shortForm()
+              + " within " + DISCOVERY_MAX);
+        }
+        Thread.sleep(DISCOVERY_POLL_MILLIS);
+      }
+    }
+  }
+
+  private static long lap(Map<String, Latencies> into, String step, long since) {
+    long now = System.nanoTime();
+    add(into, step, now - since);
+    return now;
+  }
+
+  private static void add(Map<String, Latencies> into, String step, long nanos) {
+    into.computeIfAbsent(step, k -> new Latencies()).add(nanos);
+  }
+}
