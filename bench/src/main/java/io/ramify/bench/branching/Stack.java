@@ -57,6 +57,12 @@ final class Stack implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   Stack(Path dir, String nodeHeap, Consumer<String> progress) throws IOException, InterruptedException {
+    this(dir, nodeHeap, progress, null);
+  }
+
+  /** With {@code proxy}: the control plane also runs the proxy (bench/proxy). */
+  Stack(Path dir, String nodeHeap, Consumer<String> progress, io.ramify.proxy.ProxyConfig proxy)
+      throws IOException, InterruptedException {
     this.dir = dir;
     this.computes = Files.createTempDirectory(Path.of("/tmp"), "rbc-");
     List<WalCluster.Node> list = new ArrayList<>();
@@ -79,7 +85,7 @@ final class Stack implements AutoCloseable {
       int gid = Integer.parseInt(Processes.run(List.of("id", "-g", Pg.OS_USER), Duration.ofSeconds(10)).trim());
       traversable();
       control = ControlServer.start(new ControlConfig(wal, shardAddresses, computes, "127.0.0.1", computePortBase(),
-          Pg.OS_USER, uid, gid), "127.0.0.1", 0);
+          Pg.OS_USER, uid, gid), "127.0.0.1", 0, proxy, ControlServer.IDLE_CHECK_INTERVAL);
       api = new ApiClient("http://127.0.0.1:" + control.port());
     } catch (IOException | InterruptedException | RuntimeException e) {
       close();
@@ -254,6 +260,10 @@ final class Stack implements AutoCloseable {
    * Stops the computes cleanly (the control plane does), then the shards, then the node processes.
    * Only the first call does anything (the bench also calls it from a shutdown hook).
    */
+  int proxyPort() {
+    return control.proxyPort();
+  }
+
   @Override
   public void close() throws IOException {
     if (!closed.compareAndSet(false, true)) {
