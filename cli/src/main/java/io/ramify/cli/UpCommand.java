@@ -108,8 +108,7 @@ public final class UpCommand implements Callable<Integer> {
     System.out.println();
     System.out.println("Make a branch and connect to it:");
     System.out.println("  bin/ramify branch create dev");
-    System.out.println("  bin/ramify compute start dev");
-    System.out.println("  psql \"$(bin/ramify connect dev)\"");
+    System.out.println("  psql \"$(bin/ramify connect dev)\"     # the proxy starts dev's compute on connect");
     System.out.println("Stop everything: bin/ramify down" + (dataDir == null ? "" : " --data-dir " + dataDir));
     return 0;
   }
