@@ -74,6 +74,10 @@ public final class BranchCreateBench implements Callable<Integer> {
       description = "Branches per project at main's head with main's compute stopped (default: ${DEFAULT-VALUE}).")
   int stoppedBranches = 100;
 
+  @Option(names = "--stopped-step-branches", paramLabel = "N",
+      description = "Branches per project made step by step with main's compute stopped (default: ${DEFAULT-VALUE}).")
+  int stoppedStepBranches = 50;
+
   @Option(names = "--starts", paramLabel = "N",
       description = "New branches per project whose compute is started and queried (default: ${DEFAULT-VALUE}).")
   int starts = 5;
@@ -116,8 +120,9 @@ public final class BranchCreateBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    int perProject = 1 + warmup + stepBranches + lsnBranches + timeBranches + stoppedBranches + starts;
-    if (branches < 1 || warmup < 0 || stepBranches < 0 || lsnBranches < 0 || timeBranches < 0 || stoppedBranches < 0
+    int perProject = 1 + warmup + stepBranches + lsnBranches + timeBranches + stoppedBranches + stoppedStepBranches
+        + starts;
+    if (branches < 1 || warmup < 0 || stepBranches < 0 || stoppedStepBranches < 0 || lsnBranches < 0 || timeBranches < 0 || stoppedBranches < 0
         || starts < 0 || restarts < 0 || loadTimeoutMinutes < 1 || settleSeconds < 0 || scales.isEmpty()
         || scales.stream().anyMatch(s -> s < 1) || scales.stream().distinct().count() != scales.size()) {
       throw new CommandLine.ParameterException(spec.commandLine(), "counts must be positive (or 0 for the optional "
@@ -165,12 +170,13 @@ public final class BranchCreateBench implements Callable<Integer> {
       Load.Result load = new Load(s, rest, pages, Duration.ofMinutes(loadTimeoutMinutes), Duration.ofSeconds(
           settleSeconds), BranchCreateBench::progress).loadAll(projects);
       headBranches();
-      stepBranches(new Steps(wal, catalog, pages));
+      Steps steps = new Steps(wal, catalog, pages);
+      stepBranches(steps);
       pointBranches();
       computeStarts();
       mainRestarts();
       String waited = stack.waitedReads();
-      stoppedBranches();
+      stoppedBranches(steps);
       for (ProjectRun p : projects) {
         verifyListing(p);
         fullListing(p);
@@ -234,7 +240,7 @@ public final class BranchCreateBench implements Callable<Integer> {
       for (ProjectRun p : projects) {
         ensureRoom(p, 1);
         String name = String.format(Locale.ROOT, "d-%03d", i);
-        CatalogModel.Branch b = steps.create(p, name, p.steps, p.stepsTotal);
+        CatalogModel.Branch b = steps.create(p, name, true, p.steps, p.stepsTotal);
         track(p, name, b.timeline().id().hex());
       }
     }
@@ -311,17 +317,26 @@ public final class BranchCreateBench implements Callable<Integer> {
     }
   }
 
-  private void stoppedBranches() throws Exception {
-    if (stoppedBranches == 0) {
+  private void stoppedBranches(Steps steps) throws Exception {
+    if (stoppedBranches + stoppedStepBranches == 0) {
       return;
     }
-    progress("stopped: " + stoppedBranches + " branches per project at main's head with main's compute stopped");
+    progress("stopped: " + stoppedBranches + " branches per project at main's head with main's compute stopped, "
+        + "then " + stoppedStepBranches + " step by step");
     for (ProjectRun p : projects) {
       stopCompute(p, "main");
     }
     for (int i = 0; i < stoppedBranches; i++) {
       for (ProjectRun p : projects) {
         p.headStopped.add(create(p, String.format(Locale.ROOT, "s-%03d", i), null, null));
+      }
+    }
+    for (int i = 0; i < stoppedStepBranches; i++) {
+      for (ProjectRun p : projects) {
+        ensureRoom(p, 1);
+        String name = String.format(Locale.ROOT, "e-%03d", i);
+        CatalogModel.Branch b = steps.create(p, name, false, p.stoppedSteps, p.stoppedStepsTotal);
+        track(p, name, b.timeline().id().hex());
       }
     }
   }

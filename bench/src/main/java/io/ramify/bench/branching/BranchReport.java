@@ -127,41 +127,49 @@ final class BranchReport {
   }
 
   private void steps() {
-    if (projects.getFirst().stepsTotal.count() == 0) {
+    if (projects.getFirst().stepsTotal.count() == 0 && projects.getFirst().stoppedStepsTotal.count() == 0) {
       return;
     }
-    out.add("**Where the time goes** — " + projects.getFirst().stepsTotal.count() + " more branches per project at "
-        + "main's head (main running), made by the bench with the control plane's steps in its order and through "
-        + "the same clients, each step timed (no HTTP):");
+    out.add("**Where the time goes** — more branches per project at main's head, made by the bench with the control "
+        + "plane's steps in its order and through the same clients, each step timed (no HTTP): "
+        + projects.getFirst().stepsTotal.count() + " with main's compute running (\"run\"), "
+        + projects.getFirst().stoppedStepsTotal.count() + " with it stopped at the end of the run (\"stop\", no "
+        + "CHECKPOINT). Milliseconds:");
     out.add("");
     StringBuilder h = new StringBuilder("| step |");
     StringBuilder a = new StringBuilder("|---|");
     for (ProjectRun p : projects) {
-      h.append(" ").append(p.name).append(" p50 ms | ").append(p.name).append(" p99 ms |");
-      a.append("---:|---:|");
+      for (String c : List.of("run p50", "run p99", "stop p50", "stop p99")) {
+        h.append(" ").append(p.name).append(" ").append(c).append(" |");
+        a.append("---:|");
+      }
     }
     out.add(h.toString());
     out.add(a.toString());
     for (String step : Steps.ORDER) {
       StringBuilder r = new StringBuilder("| " + step + " |");
       for (ProjectRun p : projects) {
-        Latencies l = p.steps.get(step);
-        Latencies.Summary s = l == null ? new Latencies.Summary(0, 0, 0, 0) : l.summary();
-        r.append(" ").append(ms(s.p50())).append(" | ").append(ms(s.p99())).append(" |");
+        r.append(stepCells(p.steps.get(step))).append(stepCells(p.stoppedSteps.get(step)));
       }
       out.add(r.toString());
     }
     StringBuilder t = new StringBuilder("| all steps (one branch, end to end) |");
-    StringBuilder api = new StringBuilder("| for comparison: the API call above (head, main running) |");
+    StringBuilder api = new StringBuilder("| for comparison: the API calls above (head) |");
     for (ProjectRun p : projects) {
-      Latencies.Summary s = p.stepsTotal.summary();
-      t.append(" ").append(ms(s.p50())).append(" | ").append(ms(s.p99())).append(" |");
-      Latencies.Summary c = p.headRunning.summary();
-      api.append(" ").append(ms(c.p50())).append(" | ").append(ms(c.p99())).append(" |");
+      t.append(stepCells(p.stepsTotal)).append(stepCells(p.stoppedStepsTotal));
+      api.append(stepCells(p.headRunning)).append(stepCells(p.headStopped));
     }
     out.add(t.toString());
     out.add(api.toString());
     out.add("");
+  }
+
+  private static String stepCells(Latencies l) {
+    if (l == null || l.count() == 0) {
+      return " — | — |";
+    }
+    Latencies.Summary s = l.summary();
+    return " " + ms(s.p50()) + " | " + ms(s.p99()) + " |";
   }
 
   private void starts() {

@@ -50,6 +50,9 @@ final class ProjectRun {
   /** The control plane's steps replayed with timers, in order. */
   final Map<String, Latencies> steps = new LinkedHashMap<>();
   final Latencies stepsTotal = new Latencies();
+  /** The same with main's compute stopped (no CHECKPOINT). */
+  final Map<String, Latencies> stoppedSteps = new LinkedHashMap<>();
+  final Latencies stoppedStepsTotal = new Latencies();
   final List<Start> newBranchStarts = new ArrayList<>();
   final List<Start> mainRestarts = new ArrayList<>();
   final Latencies mainStops = new Latencies();

@@ -45,9 +45,12 @@ final class Steps {
     this.pages = pages;
   }
 
-  /** Creates {@code name} from main's head with the parent's compute on {@code parentPort}; returns it. */
-  CatalogModel.Branch create(ProjectRun p, String name, Map<String, Latencies> into, Latencies total)
-      throws InterruptedException {
+  /**
+   * Creates {@code name} from main's head; with main's compute running, CHECKPOINTs it first (as
+   * the control plane does), else skips that step. Returns the branch.
+   */
+  CatalogModel.Branch create(ProjectRun p, String name, boolean mainRunning, Map<String, Latencies> into,
+      Latencies total) throws InterruptedException {
     long t0 = System.nanoTime();
     catalog.getProject(p.name);
     CatalogModel.Branch parent = catalog.getBranch(p.name, "main");
@@ -63,8 +66,11 @@ final class Steps {
     TimelineId ptl = parent.timeline().id();
     WalClient.await(wal.status(ptl));
     long tc = System.nanoTime();
-    Pg.sql(p.mainPort, "CHECKPOINT");
-    long t2 = lap(into, CHECKPOINT, tc);
+    long t2 = tc;
+    if (mainRunning) {
+      Pg.sql(p.mainPort, "CHECKPOINT");
+      t2 = lap(into, CHECKPOINT, tc);
+    }
     TimelineStatus s = WalClient.await(wal.status(ptl));
     Lsn at = WalClient.await(wal.recordEndAtOrBefore(ptl, Lsn.of(s.getLastRecordEnd())));
     add(into, FORK_POINT, (tc - t1) + (System.nanoTime() - t2));
