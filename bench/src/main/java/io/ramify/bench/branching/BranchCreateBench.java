@@ -34,11 +34,11 @@ import picocli.CommandLine.Option;
  * must show up in the branch listing; any failed call ends the run with an error and no figures.
  */
 @Command(name = "branch-create", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Benchmarks branch creation latency through the REST API on pgbench databases of two (or more)",
-        "scales, and the time from compute start to the first query on new branches and on main.",
-        "Runs 3 ratis-wal node processes (catalog included), 2 page-store shards and the control plane.",
-        "Prints progress on stderr and a markdown report on stdout.",
-        "Loading scale 200 through a compute takes a long time (tens of minutes on 2 cores)."})
+    description = {"Benchmarks branch creation through the REST API on pgbench databases of",
+        "two (or more) scales, and the time from compute start to the first query.",
+        "Runs 3 ratis-wal node processes (catalog included), 2 page-store shards",
+        "and the control plane. Progress on stderr, a markdown report on stdout.",
+        "Loading scale 200 through a compute takes long (45+ min on 2 shared cores)."})
 public final class BranchCreateBench implements Callable<Integer> {
   /** Live branches a project may have, main included. */
   static final int BRANCH_LIMIT = CatalogLimits.MAX_BRANCHES_PER_PROJECT;
