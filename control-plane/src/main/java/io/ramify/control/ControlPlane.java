@@ -316,7 +316,8 @@ public final class ControlPlane implements AutoCloseable {
     Lsn lowest = Lsn.of(Math.max(s.getForkLsn(), s.getWalTrimmedBelow()));
     if (lsnText == null && timeText == null) {
       checkpointIfRunning(parent);
-      return WalClient.await(wal.recordEndAtOrBefore(tl, Lsn.of(WalClient.await(wal.status(tl)).getLastRecordEnd())));
+      // Status again: the CHECKPOINT moved the head. last_record_end is a record end by definition.
+      return Lsn.of(WalClient.await(wal.status(tl)).getLastRecordEnd());
     }
     if (lsnText != null) {
       Lsn x;
@@ -339,10 +340,10 @@ public final class ControlPlane implements AutoCloseable {
     if (t.isAfter(Instant.now())) {
       throw new ApiException(422, "BEYOND_END", "time " + t + " is in the future; pick a time in the past");
     }
-    Project p = new Project(catalog.getProject(parent.project()).historyWindow());
-    if (t.isBefore(Instant.now().minus(p.window()))) {
+    Duration window = catalog.getProject(parent.project()).historyWindow();
+    if (t.isBefore(Instant.now().minus(window))) {
       throw new ApiException(422, "OUT_OF_WINDOW", "time " + t + " is before the project's history window ("
-          + p.window().toHours() + " h); pick a later time");
+          + window.toHours() + " h); pick a later time");
     }
     Lsn x = WalClient.await(wal.lsnForTime(tl, t));
     if (x.value() <= lowest.value()) {
@@ -351,8 +352,6 @@ public final class ControlPlane implements AutoCloseable {
     }
     return x;
   }
-
-  private record Project(Duration window) {}
 
   /** A short replay for the child: ask the parent's running Postgres for a checkpoint first. */
   private void checkpointIfRunning(CatalogModel.Branch parent) {
