@@ -22,6 +22,7 @@ import io.ramify.wal.client.WalUnavailableException;
 import io.ramify.wal.proto.Rejection;
 import io.ramify.wal.proto.TimelineStatus;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -48,6 +49,8 @@ public final class ControlPlane implements AutoCloseable {
   static final Duration PARENT_CHECKPOINT_MAX = Duration.ofSeconds(30);
   /** Ancestors followed when building a view for sizes (a deeper tree is a bug upstream). */
   static final int MAX_ANCESTRY = 256;
+  /** How long the page stores may take to compare two branches (they examine every block of every relation). */
+  static final Duration STORAGE_DIFF_MAX = Duration.ofMinutes(10);
 
   private final ControlConfig config;
   private final WalClient wal;
@@ -282,8 +285,10 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /**
-   * Schema diff of two branches (the parent by default): {@code pg_dump --schema-only} of each,
-   * compared line by line. Both computes are started if they are not running.
+   * Schema diff of two branches (the parent by default), from {@code pg_dump --schema-only} of each
+   * compared line by line, and the relations whose stored blocks differ: both computes are started
+   * if they are not running and CHECKPOINTed, so their changes are in storage, then the page stores
+   * compare the two views at the timelines' last seqs.
    */
   public Views.Diff diff(String project, String name, String against) {
     return call(() -> {
@@ -291,19 +296,67 @@ public final class ControlPlane implements AutoCloseable {
       String otherName = against != null ? against : b.parent().orElseThrow(() -> ApiException.badRequest(
           "branch " + name + " has no parent; name the branch to compare with (against=...)"));
       CatalogModel.Branch other = catalog.getBranch(project, otherName);
-      List<String> mine = schemaLines(b);
-      List<String> theirs = schemaLines(other);
-      return new Views.Diff(name, otherName, mine.equals(theirs), SchemaDiff.unified(theirs, mine, otherName, name),
-          List.of());
+      ComputeManager.Running mine = startForDiff(b);
+      ComputeManager.Running theirs = startForDiff(other);
+      List<String> mySchema = schemaLines(mine);
+      List<String> theirSchema = schemaLines(theirs);
+      List<Views.RelationChange> relations = storageDiff(b, mine, other, theirs);
+      return new Views.Diff(name, otherName, mySchema.equals(theirSchema),
+          SchemaDiff.unified(theirSchema, mySchema, otherName, name), relations);
     });
   }
 
-  private List<String> schemaLines(CatalogModel.Branch b) {
+  private ComputeManager.Running startForDiff(CatalogModel.Branch b) {
     awaitShardsKnow(b.timeline().id());
-    ComputeManager.Running r = computes.start(b);
+    return computes.start(b);
+  }
+
+  private List<String> schemaLines(ComputeManager.Running r) {
     String dump = Psql.schema(r.compute().postgres().socketDir(), r.port(), config.osUser(), Duration.ofMinutes(5));
     return dump.lines().filter(l -> !l.startsWith("--") && !l.startsWith("\\restrict")
         && !l.startsWith("\\unrestrict") && !l.isBlank()).toList();
+  }
+
+  private List<Views.RelationChange> storageDiff(CatalogModel.Branch b, ComputeManager.Running mine,
+      CatalogModel.Branch other, ComputeManager.Running theirs) {
+    StorageDiff.Names myNames = checkpointAndName(b, mine);
+    StorageDiff.Names theirNames = checkpointAndName(other, theirs);
+    long mySeq = WalClient.await(wal.status(b.timeline().id())).getLastSeq();
+    long theirSeq = WalClient.await(wal.status(other.timeline().id())).getLastSeq();
+    long start = System.nanoTime();
+    List<io.ramify.pagestore.proto.FileDiff> files = pages.diffViews(view(b, mySeq), mySeq, view(other, theirSeq),
+        theirSeq, StorageDiff.PREFIXES, STORAGE_DIFF_MAX);
+    LOG.info("storage diff of {} (seq {}) and {} (seq {}): {} files differ, {} ms", b.name(), mySeq, other.name(),
+        theirSeq, files.size(), (System.nanoTime() - start) / 1_000_000);
+    return StorageDiff.relations(files, myNames, theirNames);
+  }
+
+  /** CHECKPOINT, so every change of the compute is in storage, then its names of relation files. */
+  private StorageDiff.Names checkpointAndName(CatalogModel.Branch b, ComputeManager.Running r) {
+    Path socket = r.compute().postgres().socketDir();
+    try {
+      Psql.run(socket, r.port(), config.osUser(), "CHECKPOINT", PARENT_CHECKPOINT_MAX);
+    } catch (RuntimeException e) {
+      throw new ApiException(503, "UNAVAILABLE", "CHECKPOINT on branch " + b.name() + " failed, so its latest "
+          + "changes may not be in storage yet: " + e.getMessage() + "; retry the diff");
+    }
+    return StorageDiff.Names.parse(Psql.run(socket, r.port(), config.osUser(), StorageDiff.NAMES_SQL,
+        PARENT_CHECKPOINT_MAX));
+  }
+
+  /** The page-store view of a branch: its timeline at {@code ownCut} over its ancestors at their fork cuts. */
+  private io.ramify.pagestore.proto.View view(CatalogModel.Branch b, long ownCut) {
+    List<io.ramify.pagestore.proto.ViewLevel> levels = new ArrayList<>();
+    levels.add(io.ramify.pagestore.client.Views.level(b.timeline().id(), ownCut));
+    CatalogModel.Timeline t = b.timeline();
+    while (t.parent().isPresent()) {
+      if (levels.size() > MAX_ANCESTRY) {
+        throw new IllegalStateException("branch " + b.name() + " has more than " + MAX_ANCESTRY + " ancestors");
+      }
+      levels.add(io.ramify.pagestore.client.Views.level(t.parent().get(), t.forkCut().value()));
+      t = catalog.getTimeline(t.parent().get());
+    }
+    return io.ramify.pagestore.client.Views.of(levels.toArray(io.ramify.pagestore.proto.ViewLevel[]::new));
   }
 
   // ---- helpers ----
@@ -424,19 +477,8 @@ public final class ControlPlane implements AutoCloseable {
   /** Bytes of the branch's files at its head as Postgres sees them (WAL excluded); null if unknown. */
   private Long logicalBytes(CatalogModel.Branch b) {
     try {
-      List<io.ramify.pagestore.proto.ViewLevel> levels = new ArrayList<>();
-      levels.add(io.ramify.pagestore.client.Views.level(b.timeline().id(), Long.MAX_VALUE));
-      CatalogModel.Timeline t = b.timeline();
-      while (t.parent().isPresent()) {
-        if (levels.size() > MAX_ANCESTRY) {
-          return null;
-        }
-        levels.add(io.ramify.pagestore.client.Views.level(t.parent().get(), t.forkCut().value()));
-        t = catalog.getTimeline(t.parent().get());
-      }
       long sum = 0;
-      for (var f : pages.listTree(io.ramify.pagestore.client.Views.of(
-          levels.toArray(io.ramify.pagestore.proto.ViewLevel[]::new)), 0)) {
+      for (var f : pages.listTree(view(b, Long.MAX_VALUE), 0)) {
         if (!f.getDirectory() && f.getExists() && !f.getPath().startsWith("pg_wal/")) {
           sum += f.getSize();
         }
@@ -542,6 +584,11 @@ public final class ControlPlane implements AutoCloseable {
       throw new ApiException(status, e.code().name(), stripCode(e.getMessage()), e);
     } catch (WalUnavailableException e) {
       throw ApiException.unavailable("ratis-wal did not answer: " + e.getMessage(), e);
+    } catch (io.ramify.pagestore.client.PageStoreException.Unavailable
+        | io.ramify.pagestore.client.PageStoreException.NotIngested e) {
+      throw ApiException.unavailable("the page stores did not answer in time: " + e.getMessage() + "; retry", e);
+    } catch (io.ramify.pagestore.client.PageStoreException e) {
+      throw new ApiException(500, "PAGE_STORE", "a page store refused or failed: " + e.getMessage(), e);
     }
   }
 

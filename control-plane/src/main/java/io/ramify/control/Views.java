@@ -32,11 +32,21 @@ public final class Views {
 
   public record DeleteResult(String deleted, String timeline) {}
 
+  /**
+   * Schema diff ({@code -} lines only in {@code against}, {@code +} only in {@code branch}) and the
+   * relations whose stored blocks differ, compared after a CHECKPOINT on both computes.
+   */
   public record Diff(String branch, String against, boolean schemaEqual, List<String> schemaDiff,
       List<RelationChange> relations) {}
 
-  /** A relation file whose blocks the branch changed after the fork. */
-  public record RelationChange(String file, String relation, long changedBlocks) {}
+  /**
+   * One fork of a relation whose 8 KiB blocks differ between the two branches: in their bytes, or
+   * because they exist on one side only. {@code relation} is null for a file neither compute names;
+   * {@code system} marks catalogs (created by initdb) and other databases' files, which differ
+   * through hint bits, statistics and recovery rather than user changes.
+   */
+  public record RelationChange(String relation, String file, String fork, boolean system, long changedBlocks,
+      long blocksInBranch, long blocksInOther, boolean inBranch, boolean inOther) {}
 
   // ---- request bodies ----
 

@@ -58,6 +58,7 @@ class BranchingEndToEndTest {
       sql(mainPort, "CREATE TABLE main_only (x int)");
       sql(devPort, "UPDATE pgbench_accounts SET abalance = 2 WHERE aid <= 10");
       sql(devPort, "CREATE TABLE dev_only (x int)");
+      sql(devPort, "INSERT INTO dev_only SELECT generate_series(1, 1000)");
       sql(devPort, "INSERT INTO notes VALUES (2, 'on dev')");
       assertEquals("10|1", sql(mainPort, "SELECT count(*), max(abalance) FROM pgbench_accounts WHERE aid <= 10"));
       assertEquals("10|2", sql(devPort, "SELECT count(*), max(abalance) FROM pgbench_accounts WHERE aid <= 10"));
@@ -70,6 +71,28 @@ class BranchingEndToEndTest {
       assertFalse(diff.schemaEqual());
       assertTrue(diff.schemaDiff().contains("+CREATE TABLE public.dev_only ("), diff.schemaDiff().toString());
       assertTrue(diff.schemaDiff().contains("-CREATE TABLE public.main_only ("), diff.schemaDiff().toString());
+      // Storage: the relations both sides changed differ in some blocks; dev_only exists on dev
+      // only (1000 ints: 5 blocks); a table neither side touched since the fork is not listed.
+      Map<String, Views.RelationChange> changed = new java.util.HashMap<>();
+      diff.relations().stream().filter(r -> r.relation() != null && r.fork().equals("main"))
+          .forEach(r -> changed.put(r.relation(), r));
+      String relations = diff.relations().toString();
+      System.out.println("storage diff of dev against main: " + relations);
+      assertTrue(changed.get("pgbench_accounts").changedBlocks() >= 1, relations);
+      assertTrue(changed.get("notes").changedBlocks() >= 1, relations);
+      Views.RelationChange devOnly = changed.get("dev_only");
+      assertTrue(devOnly.inBranch() && !devOnly.inOther(), relations);
+      assertEquals(5, devOnly.blocksInBranch(), relations);
+      assertEquals(5, devOnly.changedBlocks(), relations);
+      assertFalse(changed.get("dev_only").system(), relations);
+      assertFalse(changed.containsKey("pgbench_tellers"), relations);
+      assertTrue(changed.values().stream().filter(r -> !r.system()).allMatch(r -> r.file().startsWith("base/5/")), relations);
+      // The other way round, against dev: the same relations, the sides swapped.
+      Views.Diff back = api.get(P + "/branches/main/diff?against=dev", Views.Diff.class);
+      Views.RelationChange devOnlyBack = back.relations().stream().filter(r -> "dev_only".equals(r.relation()))
+          .findFirst().orElseThrow(() -> new AssertionError(back.relations().toString()));
+      assertTrue(!devOnlyBack.inBranch() && devOnlyBack.inOther() && devOnlyBack.changedBlocks() == 5,
+          back.relations().toString());
 
       List<Views.Branch> before = branches(api);
       // Bad input: a clear error, nothing changed.

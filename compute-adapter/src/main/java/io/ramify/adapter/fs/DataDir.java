@@ -263,6 +263,7 @@ public final class DataDir {
       }
       case REGULAR -> { }
     }
+    long oldSize = n.size;
     if (end > n.size) {
       submit(Ops.extend(path, end, walEnd)); // size first: a cut between shows zeros, never garbage
       n.size = end;
@@ -271,7 +272,9 @@ public final class DataDir {
       long block = (offset + done) / BLOCK;
       int in = (int) ((offset + done) % BLOCK);
       int m = Math.min(BLOCK - in, len - done);
-      byte[] img = m == BLOCK ? new byte[BLOCK] : copyOf(currentBlock(path, block));
+      // A block wholly at or past the old end of the file holds only zeros: no need to fetch it
+      // (Postgres appends files such as pg_internal.init in pieces smaller than a block).
+      byte[] img = m == BLOCK || block * BLOCK >= oldSize ? new byte[BLOCK] : copyOf(currentBlock(path, block));
       System.arraycopy(src, done, img, in, m);
       cache.put(path, block, img);
       submit(Ops.block(path, block, img, walEnd));

@@ -37,6 +37,32 @@ class DataDirMetricsTest {
   }
 
   @Test
+  void partialWritesPastTheOldEndFetchNothing() throws Exception {
+    MemoryBackend backend = new MemoryBackend(16 << 20);
+    DataDir first = new DataDir(backend, 1L << 20);
+    first.mkdir("global");
+    first.create("global/pg_internal.init");
+    byte[] head = new byte[5000];
+    java.util.Arrays.fill(head, (byte) 7);
+    first.write("global/pg_internal.init", head, head.length, 0);
+
+    // A fresh mount (empty cache) appends in small pieces, as Postgres writes pg_internal.init.
+    DataDir second = new DataDir(backend, 1L << 20);
+    byte[] piece = new byte[3000];
+    java.util.Arrays.fill(piece, (byte) 9);
+    second.write("global/pg_internal.init", piece, piece.length, 5000); // straddles the old end: one fetch
+    second.write("global/pg_internal.init", piece, piece.length, 8000); // in part past the end: cached
+    second.write("global/pg_internal.init", piece, 100, 3 * DataDir.BLOCK + 50); // wholly past the end
+    assertEquals(1, second.metrics().counter("adapter.cache.misses").getCount(), "only the block holding old bytes");
+    byte[] back = new byte[3 * DataDir.BLOCK + 150];
+    assertEquals(back.length, second.read("global/pg_internal.init", back, back.length, 0));
+    for (int i = 0; i < back.length; i++) {
+      int want = i < 5000 ? 7 : i < 11000 ? 9 : i < 3 * DataDir.BLOCK + 50 ? 0 : 9;
+      assertEquals(want, back[i], "byte " + i);
+    }
+  }
+
+  @Test
   void aSecondMountReplacesTheFirstsFiguresInTheComputesRegistry() throws Exception {
     MemoryBackend backend = new MemoryBackend(16 << 20);
     MetricRegistry compute = new MetricRegistry();

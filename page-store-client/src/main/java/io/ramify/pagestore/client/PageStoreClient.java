@@ -15,6 +15,8 @@ import io.ramify.pagestore.proto.FileStat;
 import io.ramify.pagestore.proto.GetBlocksReply;
 import io.ramify.pagestore.proto.GetBlocksRequest;
 import io.ramify.pagestore.proto.ListTreeRequest;
+import io.ramify.pagestore.proto.DiffViewsRequest;
+import io.ramify.pagestore.proto.FileDiff;
 import io.ramify.pagestore.proto.PageStoreGrpc;
 import io.ramify.pagestore.proto.StatRequest;
 import io.ramify.pagestore.proto.StatusReply;
@@ -172,6 +174,31 @@ public final class PageStoreClient implements AutoCloseable {
       }
     }
     return sum;
+  }
+
+  /**
+   * Files two views see differently, with the blocks that differ summed over every shard (sizes
+   * from any: every shard sees every file). Each view's own timeline is awaited up to its
+   * {@code waitForSeq}; a shard may take up to {@code deadline} to compare (it examines every block
+   * of the files concerned).
+   */
+  public List<FileDiff> diffViews(View a, long waitForSeqA, View b, long waitForSeqB, List<String> pathPrefixes,
+      Duration deadline) {
+    DiffViewsRequest req = DiffViewsRequest.newBuilder().setA(a).setB(b).setWaitForSeqA(waitForSeqA)
+        .setWaitForSeqB(waitForSeqB).setWaitMsMax((int) config.defaultWait().toMillis())
+        .addAllPathPrefixes(pathPrefixes).build();
+    java.util.TreeMap<String, FileDiff> sum = new java.util.TreeMap<>();
+    String what = "DiffViews of " + Views.describe(a) + " and " + Views.describe(b);
+    for (int shard = 0; shard < addresses.size(); shard++) {
+      int s = shard;
+      for (FileDiff d : withRetries(shard, what, deadline, null,
+          stub -> stubs.get(s).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).diffViews(req))
+          .getFilesList()) {
+        sum.merge(d.getPath(), d, (x, y) -> x.toBuilder().setChangedBlocks(x.getChangedBlocks() + y.getChangedBlocks())
+            .build());
+      }
+    }
+    return List.copyOf(sum.values());
   }
 
   public StatusReply status(int shard) {

@@ -13,7 +13,11 @@ import io.ramify.kv.StorageException;
 import io.ramify.pagestore.core.CorruptBlockException;
 import io.ramify.pagestore.core.Ingest;
 import io.ramify.pagestore.core.View;
+import io.ramify.pagestore.core.ViewDiff;
 import io.ramify.pagestore.core.ViewReader;
+import io.ramify.pagestore.proto.DiffViewsReply;
+import io.ramify.pagestore.proto.DiffViewsRequest;
+import io.ramify.pagestore.proto.FileDiff;
 import io.ramify.pagestore.proto.Block;
 import io.ramify.pagestore.proto.BlockRef;
 import io.ramify.pagestore.proto.FileStat;
@@ -45,6 +49,7 @@ import java.util.function.Supplier;
  * DEADLINE_EXCEEDED ("ingest wait ...") when ingestion did not get far enough in time.
  */
 final class PageStoreService extends PageStoreGrpc.PageStoreImplBase {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PageStoreService.class);
 
   private final PageStoreConfig config;
   private final ShardDb db;
@@ -167,6 +172,37 @@ final class PageStoreService extends PageStoreGrpc.PageStoreImplBase {
             .setIngestedSeq(e.getValue().ingested()).setLastSeq(e.getValue().lastSeq()));
       }
       return b.build();
+    });
+  }
+
+  @Override
+  public void diffViews(DiffViewsRequest req, StreamObserver<DiffViewsReply> out) {
+    answer(out, () -> {
+      View a = view(req.getA());
+      View b = view(req.getB());
+      if (req.getPathPrefixesCount() > PageStoreConfig.Defaults.MAX_NAMES_PER_CALL) {
+        throw invalid(req.getPathPrefixesCount() + " path prefixes; at most " + PageStoreConfig.Defaults.MAX_NAMES_PER_CALL);
+      }
+      List<String> prefixes = List.copyOf(req.getPathPrefixesList());
+      awaitIngested(a, req.getWaitForSeqA(), req.getWaitMsMax());
+      awaitIngested(b, req.getWaitForSeqB(), req.getWaitMsMax());
+      long start = System.nanoTime();
+      DiffViewsReply.Builder r = DiffViewsReply.newBuilder().setShard(config.shard());
+      try (RocksKv kv = db.snapshot()) {
+        for (ViewDiff.FileDiff d : ViewDiff.compare(kv, a, b,
+            p -> prefixes.isEmpty() || prefixes.stream().anyMatch(p::startsWith),
+            (p, blk) -> ShardMap.shardOf(p, blk, config.shardCount()) == config.shard(),
+            PageStoreConfig.Defaults.MAX_LIST_PATHS)) {
+          r.addFiles(FileDiff.newBuilder().setPath(d.path()).setExistsA(d.existsA()).setExistsB(d.existsB())
+              .setSizeA(d.sizeA()).setSizeB(d.sizeB()).setChangedBlocks(d.changedBlocks()));
+        }
+      } catch (IllegalStateException e) {
+        throw Status.RESOURCE_EXHAUSTED.withDescription("DiffViews of " + describe(a) + " and " + describe(b) + ": "
+            + e.getMessage()).asRuntimeException();
+      }
+      LOG.info("DiffViews {} vs {}: {} files differ, {} ms", describe(a), describe(b), r.getFilesCount(),
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+      return r.build();
     });
   }
 

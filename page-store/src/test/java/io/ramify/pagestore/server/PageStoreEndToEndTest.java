@@ -163,6 +163,17 @@ class PageStoreEndToEndTest {
 
         badInput(ps, parent, parentLast);
 
+        // The storage diff of child and parent, summed over both shards, is what the models say.
+        View parentHead = Views.root(parent, parentLast);
+        assertEquals(expectedDiff(c.model, p.model, ""),
+            asText(ps.diffViews(childView, childLast, parentHead, parentLast, List.of(), Duration.ofSeconds(60))),
+            "DiffViews of child and parent head");
+        assertEquals(expectedDiff(c.model, p.model, "base/"),
+            asText(ps.diffViews(childView, childLast, parentHead, parentLast, List.of("base/"), Duration.ofSeconds(60))),
+            "DiffViews of child and parent head, base/ only");
+        assertEquals(Map.of(), asText(ps.diffViews(childView, childLast, childView, childLast, List.of(),
+            Duration.ofSeconds(60))), "a view has no differences with itself");
+
         Map<TimelineId, TimelineUsage> usage = ps.usage(List.of(parent, child));
         assertEquals(F_BLOCKS.length + 3 + 1 + 3, usage.get(parent).getVersions(), "parent's own versions");
         assertEquals(3, usage.get(child).getVersions(), "child's own versions");
@@ -234,6 +245,37 @@ class PageStoreEndToEndTest {
     Map<String, String> expected = new TreeMap<>();
     model.files.forEach((path, e) -> expected.put(path, e.dir + "/" + e.size));
     assertEquals(expected, listed, what + ": ListTree");
+  }
+
+  /** path -> "existsA/existsB sizeA/sizeB changed" for files the models see differently. */
+  static Map<String, String> expectedDiff(FsModel a, FsModel b, String prefix) {
+    Map<String, String> out = new TreeMap<>();
+    TreeSet<String> paths = new TreeSet<>();
+    a.files.forEach((path, e) -> { if (!e.dir && path.startsWith(prefix)) paths.add(path); });
+    b.files.forEach((path, e) -> { if (!e.dir && path.startsWith(prefix)) paths.add(path); });
+    for (String path : paths) {
+      FsModel.Entry ea = a.files.get(path) == null || a.files.get(path).dir ? null : a.files.get(path);
+      FsModel.Entry eb = b.files.get(path) == null || b.files.get(path).dir ? null : b.files.get(path);
+      long sa = ea == null ? 0 : ea.size;
+      long sb = eb == null ? 0 : eb.size;
+      long changed = 0;
+      for (long blk = 0; blk < Math.max((sa + B - 1) / B, (sb + B - 1) / B); blk++) {
+        byte[] x = ea == null || blk >= (sa + B - 1) / B ? null : ea.blocks.getOrDefault(blk, new byte[B]);
+        byte[] y = eb == null || blk >= (sb + B - 1) / B ? null : eb.blocks.getOrDefault(blk, new byte[B]);
+        changed += x == null || y == null || !java.util.Arrays.equals(x, y) ? 1 : 0;
+      }
+      if (changed > 0 || sa != sb || (ea == null) != (eb == null)) {
+        out.put(path, (ea != null) + "/" + (eb != null) + " " + sa + "/" + sb + " " + changed);
+      }
+    }
+    return out;
+  }
+
+  static Map<String, String> asText(List<io.ramify.pagestore.proto.FileDiff> diff) {
+    Map<String, String> out = new TreeMap<>();
+    diff.forEach(d -> out.put(d.getPath(), d.getExistsA() + "/" + d.getExistsB() + " " + d.getSizeA() + "/"
+        + d.getSizeB() + " " + d.getChangedBlocks()));
+    return out;
   }
 
   static void badInput(PageStoreClient ps, TimelineId parent, long parentLast) {

@@ -176,7 +176,8 @@ public final class WalClient implements AutoCloseable {
   /**
    * Creates {@code child} as a fork of {@code parent} at {@code lsn}, which must be the end of a
    * complete record in the parent's durable WAL (use {@link #recordEndAtOrBefore} to snap to one).
-   * The fork cut is the last parent op with W at or below it (DESIGN.md rule 5).
+   * The fork cut is the last parent op with W below the end of the first record after it (DESIGN.md
+   * rule 5, refined in docs/architecture.md).
    */
   public CompletableFuture<TimelineStatus> createFork(TimelineId child, TimelineId parent, Lsn lsn, int shardCount) {
     return recordEndAtOrBefore(parent, lsn).thenCompose(end -> {

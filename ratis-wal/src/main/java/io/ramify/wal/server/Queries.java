@@ -158,11 +158,24 @@ public final class Queries {
     return Reply.newBuilder().setLsn(LsnReply.newBuilder().setLsn(Keys.second(e.key()))).build();
   }
 
+  /**
+   * The fork cut for a branch at {@code lsn} (DESIGN.md rule 5, as refined in docs/architecture.md):
+   * the last op whose W is below the end of the first complete record after {@code lsn} — every op
+   * if no record ends after it yet. Such an op cannot hold a change of a record after {@code lsn}:
+   * Postgres writes a page only once the WAL up to the page's LSN, the end of the last record that
+   * changed it, is flushed (rule 1), so that W would reach the record's end. It does include what
+   * was written after the WAL that ends at {@code lsn} was flushed — above all the {@code
+   * pg_control} that names a checkpoint ending there — which "W at or below lsn" missed, because
+   * Postgres writes WAL in whole 8 KiB pages: a branch at the head then started its crash recovery
+   * from the checkpoint before the last one.
+   */
   private static Reply cutFor(Kv kv, ByteString id, long lsn) throws Rejected {
     TimelineStatus s = load(kv, id);
     TimelineId tl = OpLog.timelineId(id);
     checkInHistory(tl, s, lsn);
-    Kv.Entry e = kv.floor(Keys.of(Keys.CUT, tl, 0), Keys.of(Keys.CUT, tl, lsn));
+    long next = WalIndex.firstRecordEndAfter(kv, tl, lsn);
+    long wBelow = next < 0 ? Long.MAX_VALUE : next - 1;
+    Kv.Entry e = kv.floor(Keys.of(Keys.CUT, tl, 0), Keys.of(Keys.CUT, tl, wBelow));
     long cut = e == null ? 0 : ByteBuffer.wrap(e.value()).getLong();
     return Reply.newBuilder().setCut(CutReply.newBuilder().setLsn(lsn).setCut(cut)).build();
   }

@@ -132,4 +132,26 @@ final class WalIndex {
     }
     return -1;
   }
+
+  /** The least record end above {@code lsn}, or -1 if no complete record ends after it yet. */
+  static long firstRecordEndAfter(Kv kv, TimelineId tl, long lsn) {
+    // Ends are keyed by the page they end on; the page holding lsn + 1 may hold only ends at or
+    // below lsn, and then the next entry, on a later page, holds only ends above it.
+    long page = lsn / WAL_PAGE_SIZE;
+    for (Kv.Entry e : kv.scan(Keys.of(Keys.RECORD_ENDS, tl, page), Keys.end(Keys.RECORD_ENDS, tl), 2)) {
+      long p = Keys.first(e.key());
+      long best = -1;
+      byte[] v = e.value();
+      for (int i = 0; i + 1 < v.length; i += 2) {
+        long end = p * WAL_PAGE_SIZE + (((v[i] & 0xFF) << 8) | (v[i + 1] & 0xFF));
+        if (end > lsn && (best < 0 || end < best)) {
+          best = end;
+        }
+      }
+      if (best >= 0) {
+        return best;
+      }
+    }
+    return -1;
+  }
 }

@@ -111,6 +111,37 @@ class WalForkTest {
           await(c.recordEndAtOrBefore(child, Lsn.of(records.get(records.size() / 2 + 11).end() - 1))));
       assertEquals(x, await(c.recordEndAtOrBefore(child, x)), "the fork LSN is a record end of the child");
       assertEquals(Seq.NONE, await(c.cutFor(child, x)), "the child has no ops of its own at X");
+
+      cutIncludesWhatWasWrittenBeforeTheNextRecordEnds(c, wal, start, records);
     }
+  }
+
+  /**
+   * The cut at X takes every op whose W is below the end of the record after X, such as a
+   * pg_control written once the WAL page holding X was flushed; not one whose W reaches that end.
+   */
+  private static void cutIncludesWhatWasWrittenBeforeTheNextRecordEnds(WalClient c, byte[] wal, long start,
+      List<WalRecord> records) throws Exception {
+    TimelineId tl = TimelineId.random();
+    await(c.createRoot(tl, 1));
+    TimelineWriter w = c.writer(tl, Generation.of(1), await(c.claim(tl, Generation.of(1))));
+    int k = records.size() / 3;
+    long x = records.get(k).end();
+    long nextEnd = records.get(k + 1).end();
+    long partial = nextEnd - 1; // the next record is not whole yet
+    for (long off = start; off < partial; off += 64 * 1024) {
+      long to = Math.min(partial, off + 64 * 1024);
+      w.submit(Ops.wal(off, Arrays.copyOfRange(wal, (int) (off - start), (int) (to - start)), to));
+    }
+    long before = w.submit(TestOps.opFor(1).toBuilder().setWalEnd(partial).build());
+    long rest = Math.min(start + wal.length, partial + 64 * 1024);
+    w.submit(Ops.wal(partial, Arrays.copyOfRange(wal, (int) (partial - start), (int) (rest - start)), rest));
+    long after = w.submit(TestOps.opFor(2).toBuilder().setWalEnd(rest).build());
+    w.flush().get(60, TimeUnit.SECONDS);
+    assertEquals(before, await(c.cutFor(tl, Lsn.of(x))).value(),
+        "an op written before the record after X was whole belongs to the cut at X");
+    long head = await(c.status(tl)).getLastRecordEnd();
+    assertEquals(after, await(c.cutFor(tl, Lsn.of(head))).value(),
+        "at the head, with no record after it, every op belongs to the cut");
   }
 }
