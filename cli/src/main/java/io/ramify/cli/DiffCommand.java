@@ -54,9 +54,9 @@ public final class DiffCommand implements Callable<Integer> {
       }
     }
     if (!hidden.isEmpty()) {
-      b.append("  + ").append(hidden.size()).append(" system catalog or other-database files, ")
+      b.append("  + ").append(hidden.size()).append(" more in system catalogs or other databases (")
           .append(hidden.stream().mapToLong(Views.RelationChange::changedBlocks).sum())
-          .append(" blocks (hint bits, statistics, recovery; --all lists them)\n");
+          .append(" blocks: hint bits, statistics, recovery; --all lists them)\n");
     }
     return b.toString().stripTrailing();
   }
