@@ -125,6 +125,7 @@ public final class Compute implements AutoCloseable {
 
   private void startSteps() throws IOException {
     long t0 = System.nanoTime();
+    PostgresProcess.checkSocketPath(config.workDir(), config.port());
     checkTraversable(config.mountPoint().toAbsolutePath().getParent());
     walClient = WalClient.connect(config.wal(), WalClientConfig.DEFAULT);
     pages = new PageStoreClient(config.pageStores(), PageStoreClientConfig.DEFAULT);

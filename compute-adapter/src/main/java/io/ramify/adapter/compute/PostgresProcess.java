@@ -34,15 +34,33 @@ public final class PostgresProcess {
   private final String osUser;
   private Process process;
 
+  /** Longest Unix socket path Linux accepts (sun_path is 108 bytes with the terminating NUL). */
+  static final int SOCKET_PATH_MAX = 107;
+
   public PostgresProcess(Path dataDir, Path workDir, int port, String osUser) throws IOException {
     this.dataDir = dataDir;
-    this.socketDir = workDir.resolve("socket");
+    this.socketDir = workDir.toAbsolutePath().resolve("socket");
+    checkSocketPath(workDir, port);
     this.logFile = workDir.resolve("postgres.log");
     this.port = port;
     this.osUser = osUser;
     Files.createDirectories(socketDir);
     if (ROOT) {
       run(List.of("chown", "-R", osUser + ":", workDir.toString()), false);
+    }
+  }
+
+  /**
+   * Refuses a work directory so deep that Postgres's Unix socket path would be too long: Postgres
+   * would fail to create it and exit with a message few would connect to the directory's depth.
+   */
+  public static void checkSocketPath(Path workDir, int port) {
+    String socket = workDir.toAbsolutePath().resolve("socket").resolve(".s.PGSQL." + port).toString();
+    int bytes = socket.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (bytes > SOCKET_PATH_MAX) {
+      throw new IllegalArgumentException("the compute's work directory " + workDir.toAbsolutePath()
+          + " is too deep: Postgres's socket " + socket + " would be " + bytes + " bytes, above the "
+          + SOCKET_PATH_MAX + " a Unix socket path may have; choose a shorter data directory");
     }
   }
 
