@@ -114,6 +114,8 @@ public final class WalServer implements AutoCloseable {
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, c.snapshotEveryEntries());
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
+    RaftServerConfigKeys.Read.setLeaderLeaseTimeoutRatio(p, WalServerConfig.Defaults.LEADER_LEASE_RATIO);
     // A follower fsyncing a few MiB of log on a busy disk can take seconds; Ratis's default 3 s
     // request timeout then makes the leader re-send, which did not recover under pgbench load.
     RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(WalServerConfig.Defaults.RPC_REQUEST_TIMEOUT

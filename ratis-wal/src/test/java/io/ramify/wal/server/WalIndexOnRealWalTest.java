@@ -182,19 +182,25 @@ class WalIndexOnRealWalTest {
   }
 
   @Test
-  void theCutOfARecordEndCountsTheOpsWrittenUpToIt() {
-    // Each page went in as two ops with W = page + 4096 and page + 8192: so the cut at a record end
-    // X is the number of those ops with W <= X.
+  void theCutOfARecordEndCountsTheOpsWrittenBeforeTheNextRecordEnds() {
+    // Each page went in as two ops with W = page + 4096 and page + 8192, so the cut at a record end
+    // X is the number of those ops with W below the end of the record after X (DESIGN.md rule 5 as
+    // refined in docs/architecture.md, item 11); after the last record, every op.
     long first = records.getFirst().start() / 8192 * 8192;
+    long end = records.getLast().end();
     for (int i = 0; i < records.size(); i += 101) {
-      long x = records.get(i).end();
-      long expected = 0;
-      for (long page = first; page + 4096 <= x; page += 8192) {
-        expected += page + 8192 <= x ? 2 : 1;
-      }
-      long got = query(QueryRequest.newBuilder().setCutFor(CutFor.newBuilder().setTimeline(id).setLsn(x)))
-          .getCut().getCut();
-      assertEquals(expected, got, "cut at " + Lsn.of(x));
+      checkCut(first, end, records.get(i).end(), i + 1 < records.size() ? records.get(i + 1).end() : Long.MAX_VALUE);
     }
+    checkCut(first, end, end, Long.MAX_VALUE);
+  }
+
+  private void checkCut(long first, long end, long x, long nextEnd) {
+    long expected = 0;
+    for (long page = first; page < end; page += 8192) {
+      expected += (page + 4096 < nextEnd ? 1 : 0) + (page + 8192 < nextEnd ? 1 : 0);
+    }
+    long got = query(QueryRequest.newBuilder().setCutFor(CutFor.newBuilder().setTimeline(id).setLsn(x)))
+        .getCut().getCut();
+    assertEquals(expected, got, "cut at " + Lsn.of(x) + " (next record ends at " + Lsn.of(nextEnd) + ")");
   }
 }
