@@ -49,6 +49,8 @@ public final class ControlPlane implements AutoCloseable {
   static final Duration PARENT_CHECKPOINT_MAX = Duration.ofSeconds(30);
   /** Ancestors followed when building a view for sizes (a deeper tree is a bug upstream). */
   static final int MAX_ANCESTRY = 256;
+  /** Branches whose sizes a listing gathers at once (each is a page-store ListTree and a ratis-wal query). */
+  static final int LIST_SIZES_AT_ONCE = 8;
   /** How long the page stores may take to compare two branches (they examine every block of every relation). */
   static final Duration STORAGE_DIFF_MAX = Duration.ofMinutes(10);
 
@@ -107,9 +109,33 @@ public final class ControlPlane implements AutoCloseable {
   public List<Views.Branch> listBranches(String project, boolean sizes) {
     return call(() -> {
       List<CatalogModel.Branch> all = catalog.listBranches(project);
-      Map<TimelineId, TimelineUsage> usage = sizes ? usage(all) : Map.of();
-      return all.stream().map(b -> branch(b, usage.get(b.timeline().id()), sizes)).toList();
+      if (!sizes) {
+        return all.stream().map(b -> branch(b, null, false)).toList();
+      }
+      Map<TimelineId, TimelineUsage> usage = usage(all);
+      // Each branch's sizes take a ListTree of its view and a status query, mostly waiting on the
+      // network: gather several at once (in list order) rather than one after another.
+      try (var pool = java.util.concurrent.Executors.newFixedThreadPool(LIST_SIZES_AT_ONCE,
+          Thread.ofVirtual().name("list-sizes-", 0).factory())) {
+        List<java.util.concurrent.Future<Views.Branch>> sized = all.stream()
+            .map(b -> pool.submit(() -> branch(b, usage.get(b.timeline().id()), true))).toList();
+        return sized.stream().map(ControlPlane::result).toList();
+      }
     });
+  }
+
+  private static <T> T result(java.util.concurrent.Future<T> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw ApiException.unavailable("interrupted while gathering branch sizes", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
   }
 
   public Views.Branch getBranch(String project, String name) {
