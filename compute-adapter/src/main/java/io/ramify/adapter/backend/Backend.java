@@ -25,6 +25,18 @@ public interface Backend {
    */
   byte[] readBlock(String path, long block, long minSeq) throws IOException;
 
+  /**
+   * Blocks {@code first .. first + count - 1} of a path as {@link #readBlock} would return them
+   * (null for one that does not exist), in order; a backend may fetch them in one round trip.
+   */
+  default List<byte[]> readBlocks(String path, long first, int count, long minSeq) throws IOException {
+    List<byte[]> out = new java.util.ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      out.add(readBlock(path, first + i, minSeq));
+    }
+    return out;
+  }
+
   /** Appends an op to the timeline; returns its seq. Never blocks for durability. */
   long submit(Op op) throws IOException;
 

@@ -49,6 +49,7 @@ public final class ClusterBackend implements Backend {
   private final TimelineWriter writer;
   private final View view;
   private final Timer getBlock = new Timer();
+  private final Timer getBlocks = new Timer();
   private final Timer ownOpsWait = new Timer();
   private final Timer walRead = new Timer();
 
@@ -88,6 +89,25 @@ public final class ClusterBackend implements Backend {
     try (Timer.Context t = getBlock.time()) {
       Block b = pages.getBlock(view, path, block, need);
       return b.getPresent() ? b.getImage().toByteArray() : null;
+    } catch (PageStoreException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public List<byte[]> readBlocks(String path, long first, int count, long minSeq) throws IOException {
+    long need = Math.max(minSeq, claimed.getLastSeq());
+    awaitDurable(need);
+    List<io.ramify.pagestore.proto.BlockRef> refs = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      refs.add(io.ramify.pagestore.proto.BlockRef.newBuilder().setFile(path).setBlock(first + i).build());
+    }
+    try (Timer.Context t = getBlocks.time()) {
+      List<byte[]> out = new ArrayList<>(count);
+      for (Block b : pages.getBlocks(view, refs, need)) {
+        out.add(b.getPresent() ? b.getImage().toByteArray() : null);
+      }
+      return out;
     } catch (PageStoreException e) {
       throw new IOException(e.getMessage(), e);
     }
@@ -157,6 +177,7 @@ public final class ClusterBackend implements Backend {
   @Override
   public void registerMetrics(MetricRegistry into) {
     into.register("adapter.pagestore.get_block", getBlock);
+    into.register("adapter.pagestore.get_blocks_batch", getBlocks);
     into.register("adapter.read.own_ops_wait", ownOpsWait);
     into.register("adapter.wal.read", walRead);
     into.register("adapter.ops.not_durable", (Gauge<Long>) () -> writer.lastSubmittedSeq() - writer.durableSeq());

@@ -40,6 +40,11 @@ final class BlockCache {
     metrics.register("adapter.cache.bytes", (Gauge<Long>) () -> (long) entries * DataDir.BLOCK);
   }
 
+  /** Whether the block is cached; counts neither a hit nor a miss. */
+  boolean contains(String path, long block) {
+    return map.containsKey(new Key(path, block));
+  }
+
   byte[] get(String path, long block) {
     byte[] img = map.get(new Key(path, block));
     (img == null ? misses : hits).inc();

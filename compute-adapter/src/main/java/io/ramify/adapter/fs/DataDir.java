@@ -28,6 +28,8 @@ public final class DataDir {
   static final int BLOCK = 8192;
   /** How long fsync waits for the timeline to become durable before failing with EIO. */
   static final long DURABLE_WAIT_MAX_SECONDS = 60;
+  /** Blocks fetched in one round trip for one FUSE read (the kernel reads ahead up to 128 KiB). */
+  static final int READ_BATCH_MAX_BLOCKS = 32;
 
   private final Backend backend;
   private final TreeMap<String, Node> nodes = new TreeMap<>();
@@ -206,13 +208,15 @@ public final class DataDir {
     if (n.kind == PathKind.WAL_SEGMENT) {
       return readWal(path, dst, count, offset);
     }
+    java.util.Map<Long, byte[]> fetched = n.kind == PathKind.REGULAR && count > 0
+        ? fetchMissing(path, offset / BLOCK, (offset + count - 1) / BLOCK) : java.util.Map.of();
     for (int done = 0; done < count; ) {
       long block = (offset + done) / BLOCK;
       int in = (int) ((offset + done) % BLOCK);
       int m = Math.min(BLOCK - in, count - done);
       byte[] img = switch (n.kind) {
         case SCRATCH -> n.scratch.get(block);
-        case REGULAR -> currentBlock(path, block);
+        case REGULAR -> fetched.containsKey(block) ? fetched.get(block) : currentBlock(path, block);
         default -> null; // WAL temp files hold only zeros here
       };
       if (img == null) {
@@ -294,6 +298,48 @@ public final class DataDir {
 
   private static byte[] copyOf(byte[] b) {
     return b == null ? new byte[BLOCK] : b.clone();
+  }
+
+  /**
+   * The blocks of {@code first..last} that are not cached, fetched in one round trip when there
+   * are several (a kernel readahead asks for up to 128 KiB at once), and cached. A block that
+   * does not exist maps to null. Empty when at most one is missing: {@link #currentBlock} does it.
+   */
+  private java.util.Map<Long, byte[]> fetchMissing(String path, long first, long last) throws FsError {
+    long from = -1;
+    for (long b = first; b <= last; b++) {
+      if (!cache.contains(path, b)) {
+        from = b;
+        break;
+      }
+    }
+    if (from < 0 || from == last) {
+      return java.util.Map.of();
+    }
+    // One contiguous request from the first missing block; blocks already cached in it are
+    // fetched again but not used (a write since is what the cache holds).
+    int count = (int) Math.min(last - from + 1, READ_BATCH_MAX_BLOCKS);
+    List<byte[]> got;
+    try {
+      got = backend.readBlocks(path, from, count, pathSeq.getOrDefault(path, 0L));
+    } catch (IOException e) {
+      throw new FsError(Errno.EIO, "reading blocks " + path + "#" + from + ".." + (from + count - 1), e);
+    }
+    java.util.Map<Long, byte[]> out = new java.util.HashMap<>();
+    for (int i = 0; i < count; i++) {
+      long b = from + i;
+      byte[] cached = cache.get(path, b);
+      if (cached != null) {
+        out.put(b, cached);
+      } else {
+        byte[] img = got.get(i);
+        if (img != null) {
+          cache.put(path, b, img);
+        }
+        out.put(b, img);
+      }
+    }
+    return out;
   }
 
   /** The block as this compute sees it: its own recent write, else the view's; null if none. */

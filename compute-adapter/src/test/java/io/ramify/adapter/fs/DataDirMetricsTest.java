@@ -63,6 +63,47 @@ class DataDirMetricsTest {
   }
 
   @Test
+  void aReadOfSeveralUncachedBlocksIsOneRoundTrip() throws Exception {
+    MemoryBackend memory = new MemoryBackend(16 << 20);
+    DataDir first = new DataDir(memory, 1L << 20);
+    first.mkdir("base");
+    first.create("base/2");
+    byte[] data = new byte[10 * DataDir.BLOCK];
+    new java.util.Random(7).nextBytes(data);
+    java.util.Arrays.fill(data, 3 * DataDir.BLOCK, 4 * DataDir.BLOCK, (byte) 0);
+    first.write("base/2", data, 3 * DataDir.BLOCK, 0);
+    first.write("base/2", java.util.Arrays.copyOfRange(data, 4 * DataDir.BLOCK, data.length), 6 * DataDir.BLOCK,
+        4 * DataDir.BLOCK); // block 3 is a hole: never written, reads as zeros
+
+    int[] calls = {0, 0}; // single-block reads, batched reads
+    io.ramify.adapter.backend.Backend counting = new io.ramify.adapter.backend.Backend() {
+      public java.util.List<Entry> listTree() throws java.io.IOException { return memory.listTree(); }
+      public byte[] readBlock(String p, long b, long s) throws java.io.IOException {
+        calls[0]++;
+        return memory.readBlock(p, b, s);
+      }
+      public java.util.List<byte[]> readBlocks(String p, long f, int c, long s) throws java.io.IOException {
+        calls[1]++;
+        return memory.readBlocks(p, f, c, s);
+      }
+      public long submit(io.ramify.wal.proto.Op op) throws java.io.IOException { return memory.submit(op); }
+      public java.util.concurrent.CompletableFuture<Long> durable(long seq) { return memory.durable(seq); }
+      public long lastSubmitted() { return memory.lastSubmitted(); }
+      public byte[] readWal(long lsn, int len) throws java.io.IOException { return memory.readWal(lsn, len); }
+      public int walSegmentSize() { return memory.walSegmentSize(); }
+      public long walEnd() { return memory.walEnd(); }
+      public long walStart() throws java.io.IOException { return memory.walStart(); }
+    };
+    DataDir second = new DataDir(counting, 1L << 20);
+    second.read("base/2", new byte[DataDir.BLOCK], DataDir.BLOCK, 2 * DataDir.BLOCK); // block 2 alone
+    byte[] back = new byte[data.length];
+    assertEquals(data.length, second.read("base/2", back, back.length, 0)); // 0..9, block 2 cached
+    org.junit.jupiter.api.Assertions.assertArrayEquals(data, back);
+    assertEquals(1, calls[0], "one single-block read, for block 2 alone");
+    assertEquals(1, calls[1], "blocks 0..9 (2 cached, 3 a hole) in one batched read");
+  }
+
+  @Test
   void aSecondMountReplacesTheFirstsFiguresInTheComputesRegistry() throws Exception {
     MemoryBackend backend = new MemoryBackend(16 << 20);
     MetricRegistry compute = new MetricRegistry();
