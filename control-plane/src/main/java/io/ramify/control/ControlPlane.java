@@ -22,7 +22,6 @@ import io.ramify.wal.client.WalUnavailableException;
 import io.ramify.wal.proto.Rejection;
 import io.ramify.wal.proto.TimelineStatus;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -47,12 +46,8 @@ public final class ControlPlane implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
   /** Bound on waiting for a CHECKPOINT on the parent before branching at its head. */
   static final Duration PARENT_CHECKPOINT_MAX = Duration.ofSeconds(30);
-  /** Ancestors followed when building a view for sizes (a deeper tree is a bug upstream). */
-  static final int MAX_ANCESTRY = 256;
   /** Branches whose sizes a listing gathers at once (each is a page-store ListTree and a ratis-wal query). */
   static final int LIST_SIZES_AT_ONCE = 8;
-  /** How long the page stores may take to compare two branches (they examine every block of every relation). */
-  static final Duration STORAGE_DIFF_MAX = Duration.ofMinutes(10);
 
   private final ControlConfig config;
   private final WalClient wal;
@@ -311,10 +306,8 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /**
-   * Schema diff of two branches (the parent by default), from {@code pg_dump --schema-only} of each
-   * compared line by line, and the relations whose stored blocks differ: both computes are started
-   * if they are not running and CHECKPOINTed, so their changes are in storage, then the page stores
-   * compare the two views at the timelines' last seqs.
+   * Schema diff and storage diff of two branches (the parent by default); see {@link BranchDiff}.
+   * Both computes are started if they are not running.
    */
   public Views.Diff diff(String project, String name, String against) {
     return call(() -> {
@@ -322,67 +315,11 @@ public final class ControlPlane implements AutoCloseable {
       String otherName = against != null ? against : b.parent().orElseThrow(() -> ApiException.badRequest(
           "branch " + name + " has no parent; name the branch to compare with (against=...)"));
       CatalogModel.Branch other = catalog.getBranch(project, otherName);
-      ComputeManager.Running mine = startForDiff(b);
-      ComputeManager.Running theirs = startForDiff(other);
-      List<String> mySchema = schemaLines(mine);
-      List<String> theirSchema = schemaLines(theirs);
-      List<Views.RelationChange> relations = storageDiff(b, mine, other, theirs);
-      return new Views.Diff(name, otherName, mySchema.equals(theirSchema),
-          SchemaDiff.unified(theirSchema, mySchema, otherName, name), relations);
+      return new BranchDiff(config, wal, pages, catalog, branch -> {
+        awaitShardsKnow(branch.timeline().id());
+        return computes.start(branch);
+      }).diff(b, other);
     });
-  }
-
-  private ComputeManager.Running startForDiff(CatalogModel.Branch b) {
-    awaitShardsKnow(b.timeline().id());
-    return computes.start(b);
-  }
-
-  private List<String> schemaLines(ComputeManager.Running r) {
-    String dump = Psql.schema(r.compute().postgres().socketDir(), r.port(), config.osUser(), Duration.ofMinutes(5));
-    return dump.lines().filter(l -> !l.startsWith("--") && !l.startsWith("\\restrict")
-        && !l.startsWith("\\unrestrict") && !l.isBlank()).toList();
-  }
-
-  private List<Views.RelationChange> storageDiff(CatalogModel.Branch b, ComputeManager.Running mine,
-      CatalogModel.Branch other, ComputeManager.Running theirs) {
-    StorageDiff.Names myNames = checkpointAndName(b, mine);
-    StorageDiff.Names theirNames = checkpointAndName(other, theirs);
-    long mySeq = WalClient.await(wal.status(b.timeline().id())).getLastSeq();
-    long theirSeq = WalClient.await(wal.status(other.timeline().id())).getLastSeq();
-    long start = System.nanoTime();
-    List<io.ramify.pagestore.proto.FileDiff> files = pages.diffViews(view(b, mySeq), mySeq, view(other, theirSeq),
-        theirSeq, StorageDiff.PREFIXES, STORAGE_DIFF_MAX);
-    LOG.info("storage diff of {} (seq {}) and {} (seq {}): {} files differ, {} ms", b.name(), mySeq, other.name(),
-        theirSeq, files.size(), (System.nanoTime() - start) / 1_000_000);
-    return StorageDiff.relations(files, myNames, theirNames);
-  }
-
-  /** CHECKPOINT, so every change of the compute is in storage, then its names of relation files. */
-  private StorageDiff.Names checkpointAndName(CatalogModel.Branch b, ComputeManager.Running r) {
-    Path socket = r.compute().postgres().socketDir();
-    try {
-      Psql.run(socket, r.port(), config.osUser(), "CHECKPOINT", PARENT_CHECKPOINT_MAX);
-    } catch (RuntimeException e) {
-      throw new ApiException(503, "UNAVAILABLE", "CHECKPOINT on branch " + b.name() + " failed, so its latest "
-          + "changes may not be in storage yet: " + e.getMessage() + "; retry the diff");
-    }
-    return StorageDiff.Names.parse(Psql.run(socket, r.port(), config.osUser(), StorageDiff.NAMES_SQL,
-        PARENT_CHECKPOINT_MAX));
-  }
-
-  /** The page-store view of a branch: its timeline at {@code ownCut} over its ancestors at their fork cuts. */
-  private io.ramify.pagestore.proto.View view(CatalogModel.Branch b, long ownCut) {
-    List<io.ramify.pagestore.proto.ViewLevel> levels = new ArrayList<>();
-    levels.add(io.ramify.pagestore.client.Views.level(b.timeline().id(), ownCut));
-    CatalogModel.Timeline t = b.timeline();
-    while (t.parent().isPresent()) {
-      if (levels.size() > MAX_ANCESTRY) {
-        throw new IllegalStateException("branch " + b.name() + " has more than " + MAX_ANCESTRY + " ancestors");
-      }
-      levels.add(io.ramify.pagestore.client.Views.level(t.parent().get(), t.forkCut().value()));
-      t = catalog.getTimeline(t.parent().get());
-    }
-    return io.ramify.pagestore.client.Views.of(levels.toArray(io.ramify.pagestore.proto.ViewLevel[]::new));
   }
 
   // ---- helpers ----
@@ -504,7 +441,7 @@ public final class ControlPlane implements AutoCloseable {
   private Long logicalBytes(CatalogModel.Branch b) {
     try {
       long sum = 0;
-      for (var f : pages.listTree(view(b, Long.MAX_VALUE), 0)) {
+      for (var f : pages.listTree(BranchView.of(catalog, b, Long.MAX_VALUE), 0)) {
         if (!f.getDirectory() && f.getExists() && !f.getPath().startsWith("pg_wal/")) {
           sum += f.getSize();
         }
