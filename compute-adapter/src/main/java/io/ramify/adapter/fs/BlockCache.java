@@ -45,6 +45,11 @@ final class BlockCache {
     return map.containsKey(new Key(path, block));
   }
 
+  /** Counts a block a read had to fetch without looking it up here. */
+  void countMiss() {
+    misses.inc();
+  }
+
   byte[] get(String path, long block) {
     byte[] img = map.get(new Key(path, block));
     (img == null ? misses : hits).inc();

@@ -9,7 +9,9 @@ import io.ramify.wal.proto.FileEvent;
 import io.ramify.wal.proto.Op;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -18,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * (DESIGN.md §4). Metadata (the tree, sizes) is held in memory, loaded from the view at mount.
  * Block writes are merged into whole 8 KiB blocks and become block ops tagged with W, the WAL
  * written through the mount so far; WAL segment writes become WAL ops at their LSN; scratch paths
- * stay in memory. Methods are synchronized: one compute, modest concurrency, simple invariants.
+ * stay in memory. Methods are synchronized: one compute, modest concurrency, simple invariants —
+ * except that a read fetches blocks and WAL without the lock (see {@link #read}).
  *
  * <p>Its figures are in {@link #metrics()}: the block cache's ({@code adapter.cache.*}), the ops
  * it made by kind ({@code adapter.ops.*}), how long loading the view took ({@code adapter.load}),
@@ -30,6 +33,8 @@ public final class DataDir {
   static final long DURABLE_WAIT_MAX_SECONDS = 60;
   /** Blocks fetched in one round trip for one FUSE read (the kernel reads ahead up to 128 KiB). */
   static final int READ_BATCH_MAX_BLOCKS = 32;
+  /** Times a read fetches again because the path changed meanwhile, before it fetches under the lock. */
+  static final int READ_ATTEMPTS_MAX = 4;
 
   private final Backend backend;
   private final TreeMap<String, Node> nodes = new TreeMap<>();
@@ -43,6 +48,7 @@ public final class DataDir {
   private final Counter walBytes = metrics.counter("adapter.ops.wal_bytes");
   private final Counter blockOps = metrics.counter("adapter.ops.block");
   private final Counter fileOps = metrics.counter("adapter.ops.file");
+  private final Counter retriedReads = metrics.counter("adapter.read.retried");
 
   public DataDir(Backend backend, long cacheBytesMax) throws IOException {
     long start = System.nanoTime();
@@ -198,25 +204,117 @@ public final class DataDir {
     n.mtimeMillis = System.currentTimeMillis();
   }
 
-  /** Reads up to {@code len} bytes at {@code offset} into {@code dst}; returns the count. */
-  public synchronized int read(String path, byte[] dst, int len, long offset) throws FsError {
-    Node n = existing(path);
-    if (n.dir) {
-      throw new FsError(Errno.EISDIR, path + " is a directory");
+  /**
+   * Reads up to {@code len} bytes at {@code offset} into {@code dst}; returns the count. Blocks
+   * that must come from the page store (and WAL from ratis-wal) are fetched without holding this
+   * object's lock, so one slow fetch does not stall every other file-system call: the read notes
+   * the path's last op, fetches, and copies under the lock only if no op touched the path
+   * meanwhile; otherwise it starts again (bounded, then fetches under the lock as before).
+   */
+  public int read(String path, byte[] dst, int len, long offset) throws FsError {
+    for (int attempt = 0; attempt < READ_ATTEMPTS_MAX; attempt++) {
+      Pending p;
+      synchronized (this) {
+        Node n = existing(path);
+        if (n.dir) {
+          throw new FsError(Errno.EISDIR, path + " is a directory");
+        }
+        int count = (int) Math.max(0, Math.min(len, n.size - offset));
+        if (n.kind == PathKind.WAL_SEGMENT) {
+          p = new Pending(n, count, -1, -1, 0);
+        } else {
+          long[] missing = n.kind == PathKind.REGULAR && count > 0
+              ? missingRange(path, offset / BLOCK, (offset + count - 1) / BLOCK) : null;
+          if (missing == null) {
+            return copyOut(n, path, dst, count, offset, Map.of());
+          }
+          p = new Pending(n, count, missing[0], missing[1], pathSeq.getOrDefault(path, 0L));
+        }
+      }
+      if (p.node().kind == PathKind.WAL_SEGMENT) {
+        return readWal(path, dst, p.count(), offset);
+      }
+      Map<Long, byte[]> fetched = fetch(path, p.from(), p.to(), p.seenSeq());
+      synchronized (this) {
+        if (nodes.get(path) == p.node() && pathSeq.getOrDefault(path, 0L) == p.seenSeq()) {
+          int copied = copyOut(p.node(), path, dst, p.count(), offset, fetched);
+          fetched.forEach((b, img) -> {
+            if (img != null && !cache.contains(path, b)) {
+              cache.put(path, b, img);
+            }
+          });
+          return copied;
+        }
+      }
+      retriedReads.inc(); // the path changed while its blocks were fetched: they may be stale
     }
-    int count = (int) Math.max(0, Math.min(len, n.size - offset));
-    if (n.kind == PathKind.WAL_SEGMENT) {
-      return readWal(path, dst, count, offset);
+    synchronized (this) { // the path keeps changing: read it under the lock, fetching in place
+      Node n = existing(path);
+      if (n.dir) {
+        throw new FsError(Errno.EISDIR, path + " is a directory");
+      }
+      int count = (int) Math.max(0, Math.min(len, n.size - offset));
+      return n.kind == PathKind.WAL_SEGMENT ? readWal(path, dst, count, offset)
+          : copyOut(n, path, dst, count, offset, Map.of());
     }
-    java.util.Map<Long, byte[]> fetched = n.kind == PathKind.REGULAR && count > 0
-        ? fetchMissing(path, offset / BLOCK, (offset + count - 1) / BLOCK) : java.util.Map.of();
+  }
+
+  /** A read that must fetch blocks {@code from..to} of the path, as it was at {@code seenSeq}. */
+  private record Pending(Node node, int count, long from, long to, long seenSeq) {}
+
+  /** The first and last uncached block of {@code first..last}, or null when every one is cached. */
+  private long[] missingRange(String path, long first, long last) {
+    long from = -1;
+    long to = -1;
+    for (long b = first; b <= last; b++) {
+      if (!cache.contains(path, b)) {
+        from = from < 0 ? b : from;
+        to = b;
+      }
+    }
+    return from < 0 ? null : new long[] {from, to};
+  }
+
+  /** Blocks {@code from..to} from the backend, in calls of at most {@link #READ_BATCH_MAX_BLOCKS}; null = absent. */
+  private Map<Long, byte[]> fetch(String path, long from, long to, long minSeq) throws FsError {
+    Map<Long, byte[]> out = new HashMap<>();
+    try {
+      if (from == to) {
+        out.put(from, backend.readBlock(path, from, minSeq));
+        return out;
+      }
+      for (long b = from; b <= to; b += READ_BATCH_MAX_BLOCKS) {
+        int count = (int) Math.min(to - b + 1, READ_BATCH_MAX_BLOCKS);
+        List<byte[]> got = backend.readBlocks(path, b, count, minSeq);
+        for (int i = 0; i < count; i++) {
+          out.put(b + i, got.get(i));
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw new FsError(Errno.EIO, "reading " + path + " blocks " + from + ".." + to, e);
+    }
+  }
+
+  /**
+   * Copies the bytes of a read out of the cache, {@code fetched} (blocks just fetched for this
+   * path, unchanged since) and, for a block in neither, a fetch under the lock.
+   */
+  private int copyOut(Node n, String path, byte[] dst, int count, long offset, Map<Long, byte[]> fetched)
+      throws FsError {
     for (int done = 0; done < count; ) {
       long block = (offset + done) / BLOCK;
       int in = (int) ((offset + done) % BLOCK);
       int m = Math.min(BLOCK - in, count - done);
       byte[] img = switch (n.kind) {
         case SCRATCH -> n.scratch.get(block);
-        case REGULAR -> fetched.containsKey(block) ? fetched.get(block) : currentBlock(path, block);
+        case REGULAR -> {
+          if (fetched.containsKey(block) && !cache.contains(path, block)) {
+            cache.countMiss(); // fetched for this read
+            yield fetched.get(block);
+          }
+          yield currentBlock(path, block);
+        }
         default -> null; // WAL temp files hold only zeros here
       };
       if (img == null) {
@@ -298,48 +396,6 @@ public final class DataDir {
 
   private static byte[] copyOf(byte[] b) {
     return b == null ? new byte[BLOCK] : b.clone();
-  }
-
-  /**
-   * The blocks of {@code first..last} that are not cached, fetched in one round trip when there
-   * are several (a kernel readahead asks for up to 128 KiB at once), and cached. A block that
-   * does not exist maps to null. Empty when at most one is missing: {@link #currentBlock} does it.
-   */
-  private java.util.Map<Long, byte[]> fetchMissing(String path, long first, long last) throws FsError {
-    long from = -1;
-    for (long b = first; b <= last; b++) {
-      if (!cache.contains(path, b)) {
-        from = b;
-        break;
-      }
-    }
-    if (from < 0 || from == last) {
-      return java.util.Map.of();
-    }
-    // One contiguous request from the first missing block; blocks already cached in it are
-    // fetched again but not used (a write since is what the cache holds).
-    int count = (int) Math.min(last - from + 1, READ_BATCH_MAX_BLOCKS);
-    List<byte[]> got;
-    try {
-      got = backend.readBlocks(path, from, count, pathSeq.getOrDefault(path, 0L));
-    } catch (IOException e) {
-      throw new FsError(Errno.EIO, "reading blocks " + path + "#" + from + ".." + (from + count - 1), e);
-    }
-    java.util.Map<Long, byte[]> out = new java.util.HashMap<>();
-    for (int i = 0; i < count; i++) {
-      long b = from + i;
-      byte[] cached = cache.get(path, b);
-      if (cached != null) {
-        out.put(b, cached);
-      } else {
-        byte[] img = got.get(i);
-        if (img != null) {
-          cache.put(path, b, img);
-        }
-        out.put(b, img);
-      }
-    }
-    return out;
   }
 
   /** The block as this compute sees it: its own recent write, else the view's; null if none. */
