@@ -4,7 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
+import io.ramify.adapter.backend.Backend;
 import io.ramify.adapter.backend.MemoryBackend;
+import io.ramify.wal.proto.Op;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /** The data directory's figures: block-cache hits and misses, and ops by kind. */
@@ -76,23 +81,18 @@ class DataDirMetricsTest {
         4 * DataDir.BLOCK); // block 3 is a hole: never written, reads as zeros
 
     int[] calls = {0, 0}; // single-block reads, batched reads
-    io.ramify.adapter.backend.Backend counting = new io.ramify.adapter.backend.Backend() {
-      public java.util.List<Entry> listTree() throws java.io.IOException { return memory.listTree(); }
-      public byte[] readBlock(String p, long b, long s) throws java.io.IOException {
+    Backend counting = new Delegating(memory) {
+      @Override
+      public byte[] readBlock(String p, long b, long s) throws IOException {
         calls[0]++;
         return memory.readBlock(p, b, s);
       }
-      public java.util.List<byte[]> readBlocks(String p, long f, int c, long s) throws java.io.IOException {
+
+      @Override
+      public List<byte[]> readBlocks(String p, long f, int c, long s) throws IOException {
         calls[1]++;
         return memory.readBlocks(p, f, c, s);
       }
-      public long submit(io.ramify.wal.proto.Op op) throws java.io.IOException { return memory.submit(op); }
-      public java.util.concurrent.CompletableFuture<Long> durable(long seq) { return memory.durable(seq); }
-      public long lastSubmitted() { return memory.lastSubmitted(); }
-      public byte[] readWal(long lsn, int len) throws java.io.IOException { return memory.readWal(lsn, len); }
-      public int walSegmentSize() { return memory.walSegmentSize(); }
-      public long walEnd() { return memory.walEnd(); }
-      public long walStart() throws java.io.IOException { return memory.walStart(); }
     };
     DataDir second = new DataDir(counting, 1L << 20);
     second.read("base/2", new byte[DataDir.BLOCK], DataDir.BLOCK, 2 * DataDir.BLOCK); // block 2 alone
@@ -116,29 +116,24 @@ class DataDirMetricsTest {
     java.util.concurrent.CountDownLatch fetching = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
-    io.ramify.adapter.backend.Backend slow = new io.ramify.adapter.backend.Backend() {
-      public java.util.List<Entry> listTree() throws java.io.IOException { return memory.listTree(); }
-      public byte[] readBlock(String p, long b, long s) throws java.io.IOException {
+    Backend slow = new Delegating(memory) {
+      @Override
+      public byte[] readBlock(String p, long b, long s) throws IOException {
         return readBlocks(p, b, 1, s).getFirst();
       }
-      public java.util.List<byte[]> readBlocks(String p, long f, int c, long s) throws java.io.IOException {
+
+      @Override
+      public List<byte[]> readBlocks(String p, long f, int c, long s) throws IOException {
         if (fetches.incrementAndGet() == 1) { // the first fetch hangs until released
           fetching.countDown();
           try {
             release.await();
           } catch (InterruptedException e) {
-            throw new java.io.IOException(e);
+            throw new IOException(e);
           }
         }
         return memory.readBlocks(p, f, c, s);
       }
-      public long submit(io.ramify.wal.proto.Op op) throws java.io.IOException { return memory.submit(op); }
-      public java.util.concurrent.CompletableFuture<Long> durable(long seq) { return memory.durable(seq); }
-      public long lastSubmitted() { return memory.lastSubmitted(); }
-      public byte[] readWal(long lsn, int len) throws java.io.IOException { return memory.readWal(lsn, len); }
-      public int walSegmentSize() { return memory.walSegmentSize(); }
-      public long walEnd() { return memory.walEnd(); }
-      public long walStart() throws java.io.IOException { return memory.walStart(); }
     };
     DataDir dir = new DataDir(slow, 1L << 20);
     byte[] got = new byte[old.length];
@@ -176,5 +171,64 @@ class DataDirMetricsTest {
     FsMetrics.registerReplacing(compute, again.metrics());
     again.mkdir("x");
     assertEquals(1, compute.counter("adapter.ops.file").getCount());
+  }
+
+  /** A backend that passes every call to {@code to}; tests override the reads they watch. */
+  private static class Delegating implements Backend {
+    private final Backend to;
+
+    Delegating(Backend to) {
+      this.to = to;
+    }
+
+    @Override
+    public List<Entry> listTree() throws IOException {
+      return to.listTree();
+    }
+
+    @Override
+    public byte[] readBlock(String path, long block, long minSeq) throws IOException {
+      return to.readBlock(path, block, minSeq);
+    }
+
+    @Override
+    public List<byte[]> readBlocks(String path, long first, int count, long minSeq) throws IOException {
+      return to.readBlocks(path, first, count, minSeq);
+    }
+
+    @Override
+    public long submit(Op op) throws IOException {
+      return to.submit(op);
+    }
+
+    @Override
+    public CompletableFuture<Long> durable(long seq) {
+      return to.durable(seq);
+    }
+
+    @Override
+    public long lastSubmitted() {
+      return to.lastSubmitted();
+    }
+
+    @Override
+    public byte[] readWal(long lsn, int len) throws IOException {
+      return to.readWal(lsn, len);
+    }
+
+    @Override
+    public int walSegmentSize() {
+      return to.walSegmentSize();
+    }
+
+    @Override
+    public long walEnd() {
+      return to.walEnd();
+    }
+
+    @Override
+    public long walStart() throws IOException {
+      return to.walStart();
+    }
   }
 }

@@ -179,8 +179,8 @@ public final class PageStoreClient implements AutoCloseable {
   /**
    * Files two views see differently, with the blocks that differ summed over every shard (sizes
    * from any: every shard sees every file). Each view's own timeline is awaited up to its
-   * {@code waitForSeq}; a shard may take up to {@code deadline} to compare (it examines every block
-   * of the files concerned).
+   * {@code waitForSeq}; a shard may take up to {@code deadline}, plus the RPC timeout, to compare
+   * (it examines every block of the files concerned).
    */
   public List<FileDiff> diffViews(View a, long waitForSeqA, View b, long waitForSeqB, List<String> pathPrefixes,
       Duration deadline) {
@@ -190,10 +190,7 @@ public final class PageStoreClient implements AutoCloseable {
     java.util.TreeMap<String, FileDiff> sum = new java.util.TreeMap<>();
     String what = "DiffViews of " + Views.describe(a) + " and " + Views.describe(b);
     for (int shard = 0; shard < addresses.size(); shard++) {
-      int s = shard;
-      for (FileDiff d : withRetries(shard, what, deadline, null,
-          stub -> stubs.get(s).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).diffViews(req))
-          .getFilesList()) {
+      for (FileDiff d : withRetries(shard, what, deadline, null, stub -> stub.diffViews(req)).getFilesList()) {
         sum.merge(d.getPath(), d, (x, y) -> x.toBuilder().setChangedBlocks(x.getChangedBlocks() + y.getChangedBlocks())
             .build());
       }
