@@ -13,7 +13,6 @@ import io.ramify.wal.server.GroupDb;
 import io.ramify.wal.server.RocksStateMachine;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
-import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -70,10 +69,7 @@ final class CatalogStateMachine extends RocksStateMachine {
   }
 
   @Override
-  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
-    LogEntryProto entry = trx.getLogEntry();
-    TermIndex ti = TermIndex.valueOf(entry);
-    ByteString data = entry.getStateMachineLogEntry().getLogData();
+  protected CompletableFuture<Message> apply(TermIndex ti, ByteString data) {
     long started = System.nanoTime();
     Reply reply;
     try (Timer.Context t = applyTimer.time(); RocksKv base = RocksKv.latest(db().rocks())) {
@@ -95,7 +91,6 @@ final class CatalogStateMachine extends RocksStateMachine {
     if (tookMs >= SLOW_APPLY_MS) {
       LOG.warn("{}: applying catalog entry {} took {} ms", getGroupId(), ti, tookMs);
     }
-    updateLastAppliedTermIndex(ti.getTerm(), ti.getIndex());
     return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply.toByteArray())));
   }
 

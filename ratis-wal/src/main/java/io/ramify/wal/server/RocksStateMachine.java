@@ -3,11 +3,19 @@ package io.ramify.wal.server;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
@@ -18,15 +26,30 @@ import org.slf4j.LoggerFactory;
  * other group a node hosts (the branch catalog). It owns the group's {@link GroupDb} in
  * {@code sm/db}, takes snapshots as RocksDB checkpoints in {@code sm/snapshots/<term>_<index>}, and
  * closes and rebuilds the database around a snapshot installation (pause / reinitialize).
- * Subclasses decode and apply entries and answer queries; they commit each entry's writes with its
- * index through {@link #db()}, on Ratis's updater thread, one entry at a time, so a checkpoint taken
- * on that thread reflects exactly the last applied entry.
+ * Subclasses decode and apply entries ({@link #apply}) and answer queries; they commit each entry's
+ * writes with its index through {@link #db()}, on Ratis's updater thread, one entry at a time, so a
+ * checkpoint taken on that thread reflects exactly the last applied entry.
+ *
+ * <p><b>Recovery after a crash.</b> RocksDB writes are not synced (the Raft log is), so after a
+ * crash the database reflects some prefix of the applied entries: all of them after {@code kill
+ * -9} (the kernel still had its writes), fewer after a power loss (down to its last flush). Ratis,
+ * for its part, replays the log from the newest <em>snapshot</em>'s index, whatever the database
+ * holds. So the state machine tells Ratis it has applied up to the snapshot (what Ratis replays
+ * from), and skips the replayed entries its database already reflects ({@link #applyTransaction}):
+ * each entry's writes and its index are one atomic batch, so "index ≤ the database's" means
+ * "already in". A database older than the newest snapshot is rebuilt from the snapshot first.
  */
 public abstract class RocksStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(RocksStateMachine.class);
 
   private final SnapshotStore storage = new SnapshotStore();
   private volatile GroupDb db;
+  /**
+   * The index the database reflected when it was opened: entries up to it that Ratis replays are
+   * already in it and are skipped. Read and written on the updater thread (and at open).
+   */
+  private volatile long openedAtIndex = -1;
+  private volatile long replaySkipped;
 
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
@@ -43,7 +66,11 @@ public abstract class RocksStateMachine extends BaseStateMachine {
     return db;
   }
 
-  /** Opens sm/db, first rebuilding it from the newest snapshot if it is missing or older. */
+  /**
+   * Opens sm/db, first rebuilding it from the newest snapshot if it is missing or older, and tells
+   * Ratis it has applied up to the snapshot: Ratis replays the log from there (see the class
+   * comment), and {@link #applyTransaction} skips what the database already holds.
+   */
   private void openDb() throws IOException {
     Path dbDir = storage.dbDir();
     Path snap = storage.newestDir();
@@ -57,29 +84,91 @@ public abstract class RocksStateMachine extends BaseStateMachine {
       }
       if (have == null || have.getIndex() < snapTi.getIndex()) {
         LOG.info("{}: restoring state from snapshot {} (database was at {})", getGroupId(), snapTi, have);
-        GroupDb.deleteTree(dbDir);
-        copyTree(snap, dbDir);
+        restoreFromSnapshot(snap, dbDir);
       }
     }
     db = GroupDb.open(dbDir);
     TermIndex applied = db.applied();
-    if (snapTi != null && (applied == null || applied.getIndex() < snapTi.getIndex())) {
-      applied = snapTi;
+    openedAtIndex = applied == null ? -1 : applied.getIndex();
+    replaySkipped = 0;
+    if (snapTi != null) {
+      setLastAppliedTermIndex(snapTi);
     }
-    if (applied != null) {
-      setLastAppliedTermIndex(applied);
-    }
-    LOG.info("{}: state machine open at {}", getGroupId(), applied);
+    LOG.info("{}: state machine open: database at {}, newest snapshot {}; Ratis replays from the snapshot and "
+        + "entries up to the database's index are skipped", getGroupId(), applied, snapTi);
   }
 
-  private static void copyTree(Path from, Path to) throws IOException {
-    Files.createDirectories(to);
-    try (var s = Files.list(from)) {
+  /**
+   * Replaces {@code dbDir} with a copy of a snapshot, crash-safely: the copy is made and synced
+   * beside it and renamed into place, so a crash leaves either no database (restored again at the
+   * next start) or a whole one, never a half-copied one RocksDB cannot open.
+   */
+  private static void restoreFromSnapshot(Path snap, Path dbDir) throws IOException {
+    Path tmp = dbDir.resolveSibling(dbDir.getFileName() + ".restoring");
+    GroupDb.deleteTree(tmp);
+    Files.createDirectories(tmp);
+    try (var s = Files.list(snap)) {
       for (Path p : s.toList()) {
-        Files.copy(p, to.resolve(p.getFileName()));
+        Files.copy(p, tmp.resolve(p.getFileName()));
       }
     }
+    syncTree(tmp);
+    GroupDb.deleteTree(dbDir);
+    Files.move(tmp, dbDir, StandardCopyOption.ATOMIC_MOVE);
+    syncDir(dbDir.getParent());
   }
+
+  /** fsyncs every file of a directory (one level) and the directory itself. */
+  static void syncTree(Path dir) throws IOException {
+    try (var s = Files.list(dir)) {
+      for (Path p : s.filter(Files::isRegularFile).toList()) {
+        try (FileChannel c = FileChannel.open(p, StandardOpenOption.READ)) {
+          c.force(true);
+        }
+      }
+    }
+    syncDir(dir);
+  }
+
+  /** fsyncs a directory, so that a file created, renamed or deleted in it stays so after power loss. */
+  static void syncDir(Path dir) throws IOException {
+    try (FileChannel c = FileChannel.open(dir, StandardOpenOption.READ)) {
+      c.force(true);
+    }
+  }
+
+  /**
+   * Applies a committed entry: skipped when the database already reflects it (a replay after a
+   * crash, see the class comment), else handed to {@link #apply}. Ratis calls this in log order on
+   * its updater thread.
+   */
+  @Override
+  public final CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    TermIndex ti = TermIndex.valueOf(entry);
+    CompletableFuture<Message> reply;
+    if (ti.getIndex() <= openedAtIndex) {
+      // Nobody waits for this reply: the entry was applied before the crash, and a restarted
+      // server has no pending client requests.
+      replaySkipped++;
+      if (ti.getIndex() == openedAtIndex) {
+        LOG.info("{}: skipped {} replayed entries the database already held, up to {}", getGroupId(), replaySkipped,
+            ti);
+      }
+      reply = CompletableFuture.completedFuture(Message.EMPTY);
+    } else {
+      reply = apply(ti, entry.getStateMachineLogEntry().getLogData());
+    }
+    updateLastAppliedTermIndex(ti.getTerm(), ti.getIndex());
+    return reply;
+  }
+
+  /**
+   * Applies one committed entry that the database does not hold yet: computes its writes and
+   * commits them with {@code ti} through {@link #db()} in one batch, and returns the reply for the
+   * client. Must be deterministic: every replica applies the same entries.
+   */
+  protected abstract CompletableFuture<Message> apply(TermIndex ti, ByteString logData);
 
   @Override
   public StateMachineStorage getStateMachineStorage() {
@@ -121,8 +210,13 @@ public abstract class RocksStateMachine extends BaseStateMachine {
     Files.createDirectories(storage.snapshotsDir());
     Path tmp = storage.snapshotsDir().resolve("tmp-" + ti.getIndex() + "-" + System.nanoTime());
     db.checkpoint(tmp);
-    // Entries after the database's own applied index up to ti are Raft configuration entries,
-    // which change nothing here, so the checkpoint reflects ti.
+    // The checkpoint reflects ti: entries after the database's own applied index up to ti are Raft
+    // configuration entries, which change nothing here. While Ratis replays entries the database
+    // already held after a crash, it reflects more than ti, which is as good: the copy carries its
+    // own applied index, and entries up to it are skipped after a restore from it.
+    // Synced before it is published: Ratis purges the log up to a published snapshot, so after a
+    // power loss the snapshot must be whole where the purged log is gone.
+    syncTree(tmp);
     storage.publish(tmp, ti);
     storage.cleanupOldSnapshots(null);
     LOG.info("{}: snapshot taken at {}", getGroupId(), ti);

@@ -91,7 +91,8 @@ final class SnapshotStore implements StateMachineStorage {
   /** Publishes a finished checkpoint directory under its term and index. */
   void publish(Path tmp, TermIndex ti) throws IOException {
     Path target = snapshotsDir().resolve(ti.getTerm() + "_" + ti.getIndex());
-    Files.move(tmp, target);
+    Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    RocksStateMachine.syncDir(snapshotsDir());
     latest = describe(target);
   }
 

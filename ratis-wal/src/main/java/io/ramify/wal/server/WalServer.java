@@ -175,7 +175,8 @@ public final class WalServer implements AutoCloseable {
 
   /**
    * Each group's role, leader and lag, as JSON: WAL groups under {@code groups} (numbered), hosted
-   * groups under {@code hosted} (named). Healthy when every group knows a leader.
+   * groups under {@code hosted} (named). Healthy when every group is alive (a division Ratis
+   * closed after a failure serves nothing until the node is repaired) and knows a leader.
    */
   public OpsHttpServer.Health health() {
     List<String> groups = new ArrayList<>();
@@ -211,9 +212,10 @@ public final class WalServer implements AutoCloseable {
           followers.append(followers.isEmpty() ? "" : ",").append(commit - m);
         }
       }
-      return new GroupHealth(leader != null, String.format("\"id\":\"%s\",\"role\":\"%s\",\"leader\":%s,"
+      return new GroupHealth(leader != null && info.isAlive(), String.format("\"id\":\"%s\",\"state\":\"%s\","
+              + "\"role\":\"%s\",\"leader\":%s,"
               + "\"term\":%d,\"commitIndex\":%d,\"appliedIndex\":%d,\"applyLag\":%d,\"followerLag\":[%s]",
-          gid.getUuid(), info.getCurrentRole(), leader == null ? "null" : "\"" + leader + "\"",
+          gid.getUuid(), info.getLifeCycleState(), info.getCurrentRole(), leader == null ? "null" : "\"" + leader + "\"",
           info.getCurrentTerm(), commit, applied, commit - applied, followers));
     } catch (IOException e) {
       return new GroupHealth(false, String.format("\"id\":\"%s\",\"error\":\"%s\"", gid.getUuid(),

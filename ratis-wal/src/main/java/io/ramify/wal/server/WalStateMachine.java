@@ -13,7 +13,6 @@ import io.ramify.kv.RocksKv;
 import io.ramify.kv.Writes;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
-import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -75,10 +74,7 @@ final class WalStateMachine extends RocksStateMachine {
   }
 
   @Override
-  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
-    LogEntryProto entry = trx.getLogEntry();
-    TermIndex ti = TermIndex.valueOf(entry);
-    ByteString data = entry.getStateMachineLogEntry().getLogData();
+  protected CompletableFuture<Message> apply(TermIndex ti, ByteString data) {
     Reply reply;
     long started = System.nanoTime();
     Timer.Context timed = applyTimer.time();
@@ -106,7 +102,6 @@ final class WalStateMachine extends RocksStateMachine {
     if (tookMs >= SLOW_APPLY_MS) {
       LOG.warn("{}: applying entry {} ({} bytes) took {} ms", getGroupId(), ti, data.size(), tookMs);
     }
-    updateLastAppliedTermIndex(ti.getTerm(), ti.getIndex());
     return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply.toByteArray())));
   }
 
