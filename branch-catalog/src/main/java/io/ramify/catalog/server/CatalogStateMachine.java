@@ -14,12 +14,10 @@ import io.ramify.wal.server.RocksStateMachine;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,19 +51,6 @@ final class CatalogStateMachine extends RocksStateMachine {
     rejections = metrics.counter("catalog.rejections");
     duplicates = metrics.counter("catalog.duplicate_requests");
     super.initialize(server, groupId, raftStorage);
-  }
-
-  @Override
-  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
-    ByteString data = request.getMessage().getContent();
-    try {
-      WriteRequest req = WriteRequest.parseFrom(data.asReadOnlyByteBuffer());
-      data = ByteString.copyFrom(req.toBuilder().setLeaderTimeMillis(System.currentTimeMillis()).build()
-          .toByteArray());
-    } catch (InvalidProtocolBufferException e) {
-      // Applied as a typed MALFORMED rejection on every replica.
-    }
-    return TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request).setLogData(data).build();
   }
 
   @Override

@@ -8,12 +8,13 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * How far this shard has made each timeline durable, shared between the ingestor (which advances
- * it after each synced batch) and readers (which wait on it). Also counts ratis-wal listings, so a
+ * How far this shard has stored each timeline, shared between the ingestor (which advances it
+ * after each batch it writes, or skips when a chunk holds nothing for this shard) and readers
+ * (which wait on it). After a crash it restarts from the ingested seq stored on disk. Also counts ratis-wal listings, so a
  * reader naming a timeline not seen yet can wait for the next listing before calling it unknown.
  */
 final class IngestProgress {
-  /** One timeline: durable here up to {@code ingested}; ratis-wal had {@code lastSeq} when last asked. */
+  /** One timeline: stored here up to {@code ingested}; ratis-wal had {@code lastSeq} when last asked. */
   record Entry(long ingested, long lastSeq, String broken) {}
 
   private final Map<TimelineId, Entry> timelines = new ConcurrentHashMap<>();

@@ -20,10 +20,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Pulls this shard's ops from ratis-wal and stores them. One daemon thread runs rounds: list every
- * timeline, then for each one behind, pull chunks from the stored ingested seq + 1, write a chunk
- * and the new ingested seq in one synced batch, and only then acknowledge it. The ingested seq
- * advances to the chunk's {@code next_seq - 1}, across WAL ops and other shards' blocks, so after
- * a restart nothing is applied twice or skipped, and the ack lets ratis-wal drop those ops.
+ * timeline, then for each one behind, pull chunks from the ingested seq + 1 and write each chunk
+ * and the new ingested seq in one (unsynced) batch; a chunk with no op for this shard (WAL, other
+ * shards' blocks) writes nothing. The ingested seq advances to the chunk's {@code next_seq - 1},
+ * so after a restart nothing is applied twice or skipped. Acknowledgements are lazy ({@link
+ * #maybeAck}): at most one per timeline every {@code ACK_INTERVAL}, each after a synced write of the
+ * ingested seq, since an ack lets ratis-wal drop those ops.
  */
 final class Ingestor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Ingestor.class);
@@ -36,11 +38,16 @@ final class Ingestor implements AutoCloseable {
   private final Counter bytes;
   private final Counter chunks;
   private final Counter walFailures;
+  private final Counter acks;
   private final MetricRegistry metrics;
   private final Thread thread;
   private volatile boolean running = true;
   private volatile int consecutiveFailures;
   private volatile String lastError;
+  /** Per timeline, the seq last acknowledged to ratis-wal and when; the ingest thread's alone. */
+  private final java.util.Map<TimelineId, Acked> acked = new java.util.HashMap<>();
+
+  private record Acked(long seq, long atNanos) {}
 
   Ingestor(PageStoreConfig config, WalClient wal, ShardDb db, IngestProgress progress, MetricRegistry metrics) {
     this.config = config;
@@ -52,6 +59,7 @@ final class Ingestor implements AutoCloseable {
     this.bytes = metrics.counter("pagestore.ingest.block_bytes");
     this.chunks = metrics.counter("pagestore.ingest.chunks");
     this.walFailures = metrics.counter("pagestore.ingest.wal_failures");
+    this.acks = metrics.counter("pagestore.ingest.acks");
     this.thread = new Thread(this::run, "page-store-ingest-" + config.shard());
     thread.setDaemon(true);
   }
@@ -145,12 +153,9 @@ final class Ingestor implements AutoCloseable {
           + ingested + ": its data was lost");
       return false;
     }
-    boolean worked = false;
-    if (s.getShardAcksCount() > config.shard() && s.getShardAcks(config.shard()) < ingested
-        && s.getLastSeq() >= ingested) {
-      ack(tl, ingested); // stored before a crash or a failed ack, never acknowledged
-      worked = true;
-    }
+    long ackedInWal = s.getShardAcksCount() > config.shard() ? s.getShardAcks(config.shard()) : 0;
+    // Stored and not acknowledged yet: chunks since the last ack, or before a crash or a failed ack.
+    boolean worked = s.getLastSeq() >= ingested && maybeAck(tl, ingested, ackedInWal);
     long last = s.getLastSeq();
     for (int n = 0; n < PageStoreConfig.Defaults.MAX_CHUNKS_PER_TIMELINE_ROUND && ingested < last && running; n++) {
       OpsChunk c;
@@ -169,7 +174,9 @@ final class Ingestor implements AutoCloseable {
         break; // nothing new yet
       }
       try {
-        store(tl, ingested, upTo, c);
+        if (c.getOpsCount() > 0) {
+          store(tl, ingested, upTo, c);
+        }
       } catch (IllegalArgumentException | IllegalStateException bad) {
         // An op the core cannot store (or a stream out of order) would fail every retry: stop this
         // timeline, loudly, instead of stalling every other one behind it.
@@ -177,7 +184,7 @@ final class Ingestor implements AutoCloseable {
         return worked;
       }
       progress.advanced(tl, upTo, c.getLastSeq());
-      ack(tl, upTo);
+      maybeAck(tl, upTo, ackedInWal);
       ingested = upTo;
       last = Math.max(last, c.getLastSeq());
       worked = true;
@@ -185,7 +192,35 @@ final class Ingestor implements AutoCloseable {
     return worked;
   }
 
-  /** Applies a chunk's ops and the new ingested seq in one synced batch. */
+  /**
+   * Acknowledges {@code ingested} if it is ahead of the last ack and the ack is due (the first one
+   * for a timeline at once, then every {@code ACK_INTERVAL} or {@code ACK_EVERY_OPS}): first the
+   * ingested seq is written synced, which makes every chunk before it durable too. Returns whether
+   * it acknowledged.
+   */
+  private boolean maybeAck(TimelineId tl, long ingested, long ackedInWal) {
+    Acked last = acked.get(tl);
+    long ackedSeq = Math.max(ackedInWal, last == null ? 0 : last.seq());
+    long now = System.nanoTime();
+    boolean due = last == null || ingested - ackedSeq >= PageStoreConfig.Defaults.ACK_EVERY_OPS
+        || now - last.atNanos() >= PageStoreConfig.Defaults.ACK_INTERVAL.toNanos();
+    if (ingested <= ackedSeq || !due) {
+      return false;
+    }
+    synchronized (db.writeLock()) {
+      try (RocksKv kv = db.latest()) {
+        Writes w = new Writes(kv);
+        Ingest.setIngested(w, tl, Math.max(ingested, Ingest.ingested(kv, tl)));
+        db.commit(w);
+      }
+    }
+    ack(tl, ingested);
+    acked.put(tl, new Acked(ingested, now));
+    acks.inc();
+    return true;
+  }
+
+  /** Applies a chunk's ops and the new ingested seq in one unsynced batch (see {@link #maybeAck}). */
   private void store(TimelineId tl, long ingested, long upTo, OpsChunk c) {
     long blockBytes = 0;
     // Usage counters are read-modify-write: one writer at a time (the collector is the other).
@@ -214,7 +249,7 @@ final class Ingestor implements AutoCloseable {
         prev = so.getSeq();
       }
       Ingest.setIngested(w, tl, upTo);
-      db.commit(w);
+      db.commitUnsynced(w);
     }
     return blockBytes;
   }

@@ -41,6 +41,14 @@ public record PageStoreConfig(int shard, int shardCount, WalCluster wal, Path da
     public static final Duration GC_INTERVAL = Duration.ofMinutes(5);
     /** Longest ingest wait a request may ask for. */
     public static final Duration MAX_WAIT = Duration.ofSeconds(60);
+    /**
+     * A shard acknowledges a timeline's ingested ops to ratis-wal (a Raft entry, and a synced write
+     * here first) at most this often, or sooner once {@link #ACK_EVERY_OPS} ops are unacknowledged:
+     * ratis-wal only needs a lower bound of what every shard holds to drop ops, not a record per
+     * chunk, which cost a consensus write per commit.
+     */
+    public static final Duration ACK_INTERVAL = Duration.ofSeconds(1);
+    public static final long ACK_EVERY_OPS = 16_384;
     /** Chunks pulled for one timeline before the round moves on to the next (fairness). */
     public static final int MAX_CHUNKS_PER_TIMELINE_ROUND = 16;
     /** Consecutive failed rounds against ratis-wal after which /health reports unhealthy. */

@@ -14,9 +14,12 @@ import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
- * A shard's RocksDB. Unlike ratis-wal's databases, nothing replays what this one loses: once a
- * shard acknowledges ops, ratis-wal may drop them. So every commit is synced (WAL fsync) before
- * it returns, and a chunk's versions and its new ingested seq go in one atomic batch.
+ * A shard's RocksDB. Unlike ratis-wal's databases, nothing replays what this one loses once the
+ * shard has acknowledged ops: ratis-wal may then drop them. So the ingestor makes what it stored
+ * durable ({@link #commit}, a synced batch) before each acknowledgement; chunks in between are
+ * written unsynced ({@link #commitUnsynced}) — a crash loses a suffix of them, which ratis-wal
+ * still holds and the ingestor pulls again from the stored ingested seq. A chunk's versions and
+ * its new ingested seq always go in one atomic batch.
  */
 final class ShardDb implements AutoCloseable {
   static {
@@ -30,6 +33,7 @@ final class ShardDb implements AutoCloseable {
   private final RocksDB db;
   private final Options options;
   private final WriteOptions sync = new WriteOptions().setSync(true);
+  private final WriteOptions unsynced = new WriteOptions();
 
   private ShardDb(Path dir, RocksDB db, Options options) {
     this.dir = dir;
@@ -51,8 +55,17 @@ final class ShardDb implements AutoCloseable {
     }
   }
 
-  /** Writes {@code w} as one atomic, synced batch. */
+  /** Writes {@code w} as one atomic, synced batch: it and every earlier write survive a crash. */
   void commit(Writes w) {
+    write(w, sync);
+  }
+
+  /** Writes {@code w} as one atomic batch that a crash may lose (with whatever followed it). */
+  void commitUnsynced(Writes w) {
+    write(w, unsynced);
+  }
+
+  private void write(Writes w, WriteOptions how) {
     try (WriteBatch b = new WriteBatch()) {
       for (Writes.Write x : w.log()) {
         if (x.end() != null) {
@@ -63,7 +76,7 @@ final class ShardDb implements AutoCloseable {
           b.put(x.key(), x.value());
         }
       }
-      db.write(sync, b);
+      db.write(how, b);
     } catch (RocksDBException e) {
       throw new StorageException("RocksDB write of " + w.log().size() + " keys to " + dir + " failed", e);
     }
@@ -104,10 +117,11 @@ final class ShardDb implements AutoCloseable {
     try {
       db.syncWal();
     } catch (RocksDBException e) {
-      // Every commit was synced already; this is belt and braces.
+      // Unsynced chunks lost here are pulled again after the restart.
     }
     db.close();
     sync.close();
+    unsynced.close();
     options.close();
   }
 }

@@ -17,7 +17,10 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Turns a compute's stream of ops into batches for one timeline and generation. Each op gets the
  * next seq and a W clamped to the highest W so far (rule 4). Batches are sent once they reach the
- * configured size or when someone waits for durability ({@link #durable}, the fsync path); at most
+ * configured size or when someone waits for durability ({@link #durable}, the fsync path). A wait
+ * that comes while an append is in flight does not send at once: the buffered ops go as one batch
+ * when that append completes, so concurrent fsyncs share one Raft entry (group commit) instead of
+ * costing one entry, and an fsync on every node, each. At most
  * {@code inFlightBytesMax} bytes are sent and not yet committed, beyond which {@link #submit}
  * waits. The first failure (a refusal, e.g. a newer generation fenced this writer, or an
  * unreachable cluster) fails every pending and later call: the compute must stop.
@@ -39,6 +42,10 @@ public final class TimelineWriter {
   private long maxW;
   private long durableSeq;
   private long inFlightBytes;
+  /** Appends sent and not completed yet. */
+  private int inFlightBatches;
+  /** Someone waits for ops still in {@link #batch}: send it when the in-flight appends complete. */
+  private boolean sendWhenIdle;
   private RuntimeException failure;
 
   private record Waiter(long seq, CompletableFuture<Long> future) {}
@@ -88,7 +95,11 @@ public final class TimelineWriter {
         return CompletableFuture.completedFuture(durableSeq);
       }
       if (seq >= batchFirstSeq && !batch.isEmpty()) {
-        sendLocked();
+        if (inFlightBatches == 0) {
+          sendLocked();
+        } else {
+          sendWhenIdle = true;
+        }
       }
       CompletableFuture<Long> f = new CompletableFuture<>();
       waiters.add(new Waiter(seq, f));
@@ -157,6 +168,8 @@ public final class TimelineWriter {
     batchBytes = 0;
     batchFirstSeq = last + 1;
     inFlightBytes += bytes;
+    inFlightBatches++;
+    sendWhenIdle = false;
     // Completions run on the client's callback thread: Ratis completes futures while holding its
     // own locks, and this writer's lock must never be taken under them.
     client.append(b).whenCompleteAsync((r, err) -> completed(last, bytes, err), client.callbacks());
@@ -166,6 +179,7 @@ public final class TimelineWriter {
     lock.lock();
     try {
       inFlightBytes -= bytes;
+      inFlightBatches--;
       room.signalAll();
       if (err != null) {
         Throwable c = err;
@@ -182,6 +196,9 @@ public final class TimelineWriter {
           it.remove();
           w.future().complete(durableSeq);
         }
+      }
+      if (sendWhenIdle && inFlightBatches == 0 && !batch.isEmpty()) {
+        sendLocked();
       }
     } finally {
       lock.unlock();

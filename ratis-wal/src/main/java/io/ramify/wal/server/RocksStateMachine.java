@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -135,6 +136,40 @@ public abstract class RocksStateMachine extends BaseStateMachine {
     try (FileChannel c = FileChannel.open(dir, StandardOpenOption.READ)) {
       c.force(true);
     }
+  }
+
+  /**
+   * The field number, in the write request of every group hosted this way, of {@code int64
+   * leader_time_millis}: the leader's clock, stamped into each entry so that every replica applies
+   * the same time.
+   */
+  static final int LEADER_TIME_FIELD = 1;
+
+  /**
+   * Stamps the leader's clock into the request without parsing it: the field is appended to the
+   * serialized bytes, and protobuf's rule that the last value of a scalar field wins when a
+   * message is parsed makes that the request with {@code leader_time_millis} set (a client's own
+   * value is overridden). A malformed request stays malformed and is refused alike on every
+   * replica when applied. (It was parsed and re-serialized on the leader's hot path.)
+   */
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+    ByteString data = request.getMessage().getContent().concat(leaderTimeField(System.currentTimeMillis()));
+    return TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request).setLogData(data).build();
+  }
+
+  /** {@code leader_time_millis = millis} as protobuf wire bytes: the tag, then the value as a varint. */
+  static ByteString leaderTimeField(long millis) {
+    byte[] out = new byte[11];
+    int n = 0;
+    out[n++] = (byte) (LEADER_TIME_FIELD << 3); // wire type 0: varint
+    long v = millis;
+    while ((v & ~0x7FL) != 0) {
+      out[n++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    out[n++] = (byte) v;
+    return ByteString.copyFrom(out, 0, n);
   }
 
   /**

@@ -108,6 +108,12 @@ public final class WalServer implements AutoCloseable {
     RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, WalServerConfig.Defaults.LOG_CACHE_SEGMENTS_MAX);
     RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, SizeInBytes.valueOf(WalServerConfig.Defaults.LOG_CACHE_BYTES_MAX));
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(c.segmentSizeMaxBytes()));
+    // No "log metadata" entries: by default the leader appends one after every commit to record
+    // the commit index, so that a restarted node can apply up to it before it hears from a leader.
+    // They doubled the entries (and fsyncs on every node) per commit; the commit index is learnt
+    // from the leader's next append anyway, and Raft never needed it durable (rule 2 is about the
+    // entries, which are still fsynced before a node acknowledges them).
+    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     // Purge as often as snapshots are taken; only closed segments are ever purged.
     RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(Integer.MAX_VALUE, c.snapshotEveryEntries()));

@@ -59,18 +59,11 @@ final class WalStateMachine extends RocksStateMachine {
 
   @Override
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
-    ByteString data = request.getMessage().getContent();
-    if (data.size() > LARGE_REQUEST_BYTES) {
-      LOG.warn("{}: request of {} bytes from {}", getGroupId(), data.size(), request.getClientId());
+    int size = request.getMessage().getContent().size();
+    if (size > LARGE_REQUEST_BYTES) {
+      LOG.warn("{}: request of {} bytes from {}", getGroupId(), size, request.getClientId());
     }
-    try {
-      WriteRequest req = WriteRequest.parseFrom(data.asReadOnlyByteBuffer());
-      data = ByteString.copyFrom(req.toBuilder().setLeaderTimeMillis(System.currentTimeMillis()).build()
-          .toByteArray());
-    } catch (InvalidProtocolBufferException e) {
-      // Applied as a typed MALFORMED rejection on every replica.
-    }
-    return TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request).setLogData(data).build();
+    return super.startTransaction(request);
   }
 
   @Override

@@ -163,6 +163,52 @@ class WalClusterTest {
     }
   }
 
+  /**
+   * Group commit: fsyncs that come while an append is in flight share the next Raft entry. Four
+   * threads each submit an op and wait for it, 150 times; with one entry per wait there would be
+   * 600 appends. (Before the writer coalesced, each wait whose op was still buffered sent its own.)
+   */
+  @Test
+  void concurrentDurableWaitsShareAppends() throws Exception {
+    try (WalTestCluster cl = new WalTestCluster(dir, 3, 1, 10_000); WalClient c = cl.client()) {
+      TimelineId tl = TimelineId.random();
+      await(c.createRoot(tl, 1));
+      TimelineWriter w = claimedWriter(c, tl, 1);
+      int threads = 4;
+      int waitsEach = 150;
+      long appendsBefore = c.metrics().histogram("wal.client.append_batch_bytes").getCount();
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      java.util.List<Thread> ts = new java.util.ArrayList<>();
+      java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+      for (int t = 0; t < threads; t++) {
+        ts.add(Thread.ofPlatform().start(() -> {
+          try {
+            go.await();
+            for (int i = 0; i < waitsEach; i++) {
+              long seq;
+              synchronized (w) {
+                seq = w.submit(TestOps.opFor(w.lastSubmittedSeq() + 1));
+              }
+              w.durable(seq).get(30, TimeUnit.SECONDS);
+            }
+          } catch (Throwable e) {
+            failed.set(e);
+          }
+        }));
+      }
+      go.countDown();
+      for (Thread t : ts) {
+        t.join();
+      }
+      assertEquals(null, failed.get());
+      long appends = c.metrics().histogram("wal.client.append_batch_bytes").getCount() - appendsBefore;
+      assertEquals(threads * waitsEach, w.durableSeq());
+      assertTrue(appends < 0.75 * threads * waitsEach, appends + " appends for " + threads * waitsEach
+          + " durable waits from " + threads + " threads");
+      assertEquals(threads * waitsEach, readAll(c, tl, 0, 1).size());
+    }
+  }
+
   @Test
   void olderGenerationIsRefusedFromTheMomentANewerClaims() throws Exception {
     try (WalTestCluster cl = new WalTestCluster(dir, 3, 1, 10_000); WalClient c = cl.client()) {
