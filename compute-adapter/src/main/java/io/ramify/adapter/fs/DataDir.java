@@ -43,9 +43,12 @@ public final class DataDir {
   /** The seq of the last op that touched each path: a read from the backend must reflect it. */
   private final java.util.HashMap<String, Long> pathSeq = new java.util.HashMap<>();
   private long walEnd;
+  private final WalTail walTail = new WalTail();
   private final MetricRegistry metrics = new MetricRegistry();
   private final Counter walOps = metrics.counter("adapter.ops.wal");
   private final Counter walBytes = metrics.counter("adapter.ops.wal_bytes");
+  /** WAL bytes Postgres wrote again unchanged (the partial last page), not sent to the log. */
+  private final Counter walResent = metrics.counter("adapter.ops.wal_bytes_unchanged");
   private final Counter blockOps = metrics.counter("adapter.ops.block");
   private final Counter fileOps = metrics.counter("adapter.ops.file");
   private final Counter retriedReads = metrics.counter("adapter.read.retried");
@@ -351,7 +354,11 @@ public final class DataDir {
       case WAL_SEGMENT -> {
         long lsn = PathKind.segmentNo(path, segmentSize) * segmentSize + offset;
         walEnd = Math.max(walEnd, lsn + len);
-        submit(Ops.wal(lsn, java.util.Arrays.copyOf(src, len), walEnd));
+        int skip = walTail.alreadySent(lsn, src, len); // Postgres rewrites the partial last page
+        if (skip < len) {
+          submit(Ops.wal(lsn + skip, java.util.Arrays.copyOfRange(src, skip, len), walEnd));
+        }
+        walResent.inc(skip);
         return;
       }
       case WAL_TEMP -> {
