@@ -49,6 +49,10 @@ final class Ingestor implements AutoCloseable {
 
   private record Acked(long seq, long atNanos) {}
 
+  /** Timelines that had new ops in the last round, pulled again without a listing; the ingest thread's. */
+  private final List<TimelineStatus> busy = new java.util.ArrayList<>();
+  private long lastListingNanos;
+
   Ingestor(PageStoreConfig config, WalClient wal, ShardDb db, IngestProgress progress, MetricRegistry metrics) {
     this.config = config;
     this.wal = wal;
@@ -108,9 +112,31 @@ final class Ingestor implements AutoCloseable {
     }
   }
 
-  /** One pass over every timeline; true if anything was stored or acknowledged. */
+  /**
+   * One pass; true if anything was stored or acknowledged. While timelines are being written, a
+   * round pulls just those that had new ops in the last round, without listing every timeline of
+   * every group again (three Raft reads each 5 ms was most of what a busy shard asked of
+   * ratis-wal); a full listing comes every {@code LIST_INTERVAL}, after a round with nothing new,
+   * or when a reader waits for a timeline not seen yet.
+   */
   private boolean round() {
+    long now = System.nanoTime();
+    if (!busy.isEmpty() && now - lastListingNanos < PageStoreConfig.Defaults.LIST_INTERVAL.toNanos()
+        && !progress.relistWanted()) {
+      List<TimelineStatus> again = List.copyOf(busy);
+      busy.clear();
+      boolean worked = false;
+      for (TimelineStatus s : again) {
+        if (!running) {
+          break;
+        }
+        worked |= ingest(s, true);
+      }
+      return worked;
+    }
+    busy.clear();
     List<TimelineStatus> listed = WalClient.await(wal.listTimelines());
+    lastListingNanos = now;
     boolean worked = false;
     for (TimelineStatus s : listed) {
       TimelineId tl = TimelineId.fromBytes(s.getTimeline().toByteArray());
@@ -131,12 +157,17 @@ final class Ingestor implements AutoCloseable {
       if (!running) {
         break;
       }
-      worked |= ingest(s);
+      worked |= ingest(s, false);
     }
     return worked;
   }
 
-  private boolean ingest(TimelineStatus s) {
+  /**
+   * Pulls and stores what {@code s}'s timeline has beyond this shard's ingested seq. With {@code
+   * again}, {@code s} is the status from an earlier listing: its last seq is stale, so one pull is
+   * made whatever it says. A timeline that had new ops is remembered for the next round.
+   */
+  private boolean ingest(TimelineStatus s, boolean again) {
     TimelineId tl = TimelineId.fromBytes(s.getTimeline().toByteArray());
     IngestProgress.Entry e = progress.get(tl);
     if (e.broken() != null) {
@@ -156,7 +187,7 @@ final class Ingestor implements AutoCloseable {
     long ackedInWal = s.getShardAcksCount() > config.shard() ? s.getShardAcks(config.shard()) : 0;
     // Stored and not acknowledged yet: chunks since the last ack, or before a crash or a failed ack.
     boolean worked = s.getLastSeq() >= ingested && maybeAck(tl, ingested, ackedInWal);
-    long last = s.getLastSeq();
+    long last = again ? Long.MAX_VALUE : s.getLastSeq();
     for (int n = 0; n < PageStoreConfig.Defaults.MAX_CHUNKS_PER_TIMELINE_ROUND && ingested < last && running; n++) {
       OpsChunk c;
       try {
@@ -186,8 +217,11 @@ final class Ingestor implements AutoCloseable {
       progress.advanced(tl, upTo, c.getLastSeq());
       maybeAck(tl, upTo, ackedInWal);
       ingested = upTo;
-      last = Math.max(last, c.getLastSeq());
+      last = Math.max(again ? 0 : last, c.getLastSeq());
       worked = true;
+      if (!busy.contains(s)) {
+        busy.add(s);
+      }
     }
     return worked;
   }

@@ -49,6 +49,11 @@ public record PageStoreConfig(int shard, int shardCount, WalCluster wal, Path da
      */
     public static final Duration ACK_INTERVAL = Duration.ofSeconds(1);
     public static final long ACK_EVERY_OPS = 16_384;
+    /**
+     * Longest time between two listings of every timeline while some are busy: new timelines and
+     * new ops of quiet ones are found this late at worst (a reader waiting for one asks sooner).
+     */
+    public static final Duration LIST_INTERVAL = Duration.ofMillis(200);
     /** Chunks pulled for one timeline before the round moves on to the next (fairness). */
     public static final int MAX_CHUNKS_PER_TIMELINE_ROUND = 16;
     /** Consecutive failed rounds against ratis-wal after which /health reports unhealthy. */
