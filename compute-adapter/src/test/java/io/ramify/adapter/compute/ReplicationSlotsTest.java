@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * survive a restart of the compute; kill -9 of postgres while slots are made and dropped, after
  * which every slot directory has its {@code state} both in place and after a restart from
  * storage; and a child branch of the parent with slots, which starts with none while the parent
- * keeps its own. Also part 5: {@code ALTER SYSTEM SET wal_init_zero = on} is reported as
+ * keeps its own. A second test kills the adapter itself (its own JVM) while slots are made and
+ * dropped. Also part 5: {@code ALTER SYSTEM SET wal_init_zero = on} is reported as
  * overridden, {@code wal_level = logical} in the files is honoured, and the readiness probe does
  * not connect as the OS user.
  */
@@ -84,6 +85,84 @@ class ReplicationSlotsTest {
         childBranchStartsWithoutSlots(rig, wal, main, c);
       }
     }
+  }
+
+  /**
+   * kill -9 of the adapter (the compute in its own JVM) while slots are made and dropped: a new
+   * compute starts from what the log holds, and no slot directory is there without its state
+   * (Postgres would PANIC at startup), since each directory rename reached the log whole or not.
+   */
+  @Test
+  void adapterKilledWhileSlotsAreMadeAndDroppedLeavesNoHalfMovedDirectory() throws Exception {
+    Processes.run(List.of("chmod", "o+x", dir.toString()), Duration.ofSeconds(10));
+    try (ClusterRig rig = new ClusterRig(Files.createDirectories(dir.resolve("cluster")), true);
+        WalClient wal = WalClient.connect(rig.wal, WalClientConfig.DEFAULT)) {
+      TimelineId tl = TimelineId.random();
+      WalClient.await(wal.createRoot(tl, ClusterRig.SHARDS));
+      rig.awaitKnown(tl);
+      int port = FreePorts.next();
+      Process adapter = startComputeProcess(rig, tl, port);
+      AtomicBoolean stop = new AtomicBoolean();
+      int[] rounds = {0};
+      Thread churn = Thread.ofPlatform().start(() -> {
+        for (int i = 0; !stop.get(); i++) {
+          Processes.Result r = tcpPsql(port, "SELECT pg_create_physical_replication_slot('churn" + (i % 3)
+              + "', true); SELECT pg_drop_replication_slot('churn" + ((i + 2) % 3) + "')");
+          rounds[0] += r.exitCode() == 0 ? 1 : 0;
+        }
+      });
+      awaitTrue(() -> rounds[0] >= 10, () -> "slot rounds before the kill: " + rounds[0] + "\n"
+          + readQuietly(dir.resolve("compute.log")));
+      adapter.destroyForcibly().waitFor();
+      LOG.info("killed the adapter after {} slot rounds", rounds[0]);
+      stop.set(true);
+      churn.join();
+      // The killed run's postgres PANICs on the dead mount ("Software caused connection abort"):
+      // only what the new run logs is judged.
+      long logBefore = Files.size(dir.resolve("work/postgres.log"));
+      Process again = startComputeProcess(rig, tl, port);
+      try {
+        assertEquals("1", tcpPsql(port, "SELECT 1").stdout().trim(), "postgres started on what the log holds");
+        Path slots = dir.resolve("mnt/data/pg_replslot");
+        for (String name : listNames(slots)) {
+          assertFalse(name.endsWith(".tmp"), "left behind: pg_replslot/" + name);
+          assertTrue(Files.exists(slots.resolve(name).resolve("state")), "pg_replslot/" + name + " has no state");
+        }
+        String log = readQuietly(dir.resolve("work/postgres.log")).substring((int) logBefore);
+        assertFalse(log.contains("PANIC"), log);
+        assertTrue(log.contains("database system is ready to accept connections"), log);
+      } finally {
+        again.destroy();
+        again.waitFor();
+      }
+    }
+  }
+
+  /** {@link ComputeMain} in its own JVM on {@code dir/mnt}; returns once it printed "ready". */
+  private Process startComputeProcess(ClusterRig rig, TimelineId tl, int port) throws Exception {
+    Path log = dir.resolve("compute.log");
+    long readyBefore = Files.exists(log) ? Files.readAllLines(log).stream().filter(l -> l.startsWith("ready")).count()
+        : 0;
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx1g", "-cp",
+        System.getProperty("java.class.path"), ComputeMain.class.getName(), rig.wal.name(), rig.walNodesSpec(),
+        Integer.toString(rig.wal.groupCount()), String.join(",", rig.shardAddresses), tl.hex(),
+        dir.resolve("mnt").toString(), dir.resolve("work").toString(), Integer.toString(port), "postgres",
+        Integer.toString(ComputeOnClusterTest.id("-u")), Integer.toString(ComputeOnClusterTest.id("-g")))
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    awaitTrue(() -> {
+      if (!p.isAlive()) {
+        throw new AssertionError("the compute process exited:\n" + readQuietly(log));
+      }
+      return Files.readAllLines(log).stream().filter(l -> l.startsWith("ready")).count() > readyBefore;
+    }, () -> "compute ready:\n" + readQuietly(log));
+    return p;
+  }
+
+  private static Processes.Result tcpPsql(int port, String sql) {
+    return Processes.exec(List.of(BIN + "psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
+        "-p", Integer.toString(port), "-U", "postgres", "-d", "postgres", "-c", sql), Duration.ofMinutes(1), null,
+        java.util.Map.of());
   }
 
   /** Slots, pg_basebackup with defaults, pg_receivewal --slot, and a vanilla standby on its slot. */
