@@ -37,6 +37,8 @@ final class ComputeManager implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ComputeManager.class);
   /** Catalog generations tried to get above the log's own before giving up. */
   static final int LEASE_ATTEMPTS_MAX = 64;
+  /** Room for ignored settings in an endpoint message (the catalog takes 1,000 characters). */
+  static final int OVERRIDDEN_CHARS_MAX = 600;
 
   /** A compute this manager started, with its lease. */
   record Running(String project, String branch, TimelineId timeline, Compute compute, int port, Generation generation,
@@ -78,6 +80,15 @@ final class ComputeManager implements AutoCloseable {
     return await(mine, b);
   }
 
+  /**
+   * Enforced settings the branch's configuration files set otherwise (they have no effect), for
+   * the endpoint's message, which {@code ramify branch get} shows.
+   */
+  private static String overridden(Compute c) {
+    String s = c.overriddenSettings().isEmpty() ? "" : "; ignored: " + String.join("; ", c.overriddenSettings());
+    return s.length() <= OVERRIDDEN_CHARS_MAX ? s : s.substring(0, OVERRIDDEN_CHARS_MAX) + "...";
+  }
+
   private static Running await(CompletableFuture<Running> f, Branch b) {
     try {
       return f.get();
@@ -108,7 +119,8 @@ final class ComputeManager implements AutoCloseable {
       Running r = new Running(b.project(), b.name(), tl, c, port, c.generation(),
           new java.util.concurrent.atomic.AtomicLong(System.nanoTime()));
       catalog.setEndpoint(b.project(), b.name(), config.computeHost(), port, EndpointState.RUNNING,
-          "ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms, generation " + c.generation());
+          "ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms, generation " + c.generation()
+              + overridden(c));
       Thread.ofPlatform().name("watch-" + tl.shortForm()).daemon().start(() -> watch(r));
       LOG.info("compute of {}/{} (timeline {}) ready on {}:{}", b.project(), b.name(), tl.shortForm(),
           config.computeHost(), port);

@@ -40,6 +40,12 @@ public interface Backend {
   /** Appends an op to the timeline; returns its seq. Never blocks for durability. */
   long submit(Op op) throws IOException;
 
+  /**
+   * Appends ops that no crash or fork cut may split (one log entry, one W; see {@code
+   * TimelineWriter.submitAtomically}); returns the last one's seq. Never blocks for durability.
+   */
+  long submitAtomically(List<Op> ops) throws IOException;
+
   /** Completes once every op up to {@code seq} is durable (DESIGN.md rule 2). */
   CompletableFuture<Long> durable(long seq);
 

@@ -134,6 +134,11 @@ public final class ClusterBackend implements Backend {
   }
 
   @Override
+  public long submitAtomically(List<Op> ops) {
+    return writer.submitAtomically(ops);
+  }
+
+  @Override
   public CompletableFuture<Long> durable(long seq) {
     return writer.durable(seq);
   }

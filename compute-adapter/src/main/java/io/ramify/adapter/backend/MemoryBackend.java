@@ -65,6 +65,16 @@ public final class MemoryBackend implements Backend {
     return ops.size();
   }
 
+  /** In memory every call is applied whole under this object's lock. */
+  @Override
+  public synchronized long submitAtomically(List<Op> group) {
+    long seq = 0;
+    for (Op op : group) {
+      seq = submit(op);
+    }
+    return seq;
+  }
+
   private void event(FileEvent e) {
     String p = e.getPath();
     switch (e.getKind()) {

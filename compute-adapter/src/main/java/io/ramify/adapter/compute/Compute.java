@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One compute: a stock Postgres on a FUSE mount of one timeline's view. Start takes a generation
  * and claims the timeline (fencing older computes, learning the durable ends), mounts the view,
- * runs {@code initdb -k} on a new root timeline, and starts Postgres; a supervisor restarts Postgres
+ * runs {@code initdb -k} on a new root timeline, drops the replication slots a branch inherited at
+ * its first start ({@link InheritedSlots}), and starts Postgres; a supervisor restarts Postgres
  * after a crash and stops the compute when it was fenced; stop shuts Postgres down cleanly, makes
  * every op durable and unmounts. Generations come from {@link Generations}: the catalog's leases
  * when it runs the compute.
@@ -140,6 +141,7 @@ public final class Compute implements AutoCloseable {
     List<ViewLevel> ancestry = ancestry(claimed);
     dataDir = new DataDir(new ClusterBackend(walClient, pages, config.timeline(), claimed, writer, ancestry),
         CACHE_BYTES_DEFAULT);
+    InheritedSlots.removeAtFirstStart(dataDir, config.timeline(), claimed);
     mount = Mount.mount(config.mountPoint(), dataDir, config.uid(), config.gid(), metrics);
     long mounted = System.nanoTime();
     postgres = new PostgresProcess(mount.dataDir(), config.workDir(), config.port(), config.osUser());
@@ -333,6 +335,15 @@ public final class Compute implements AutoCloseable {
 
   public PostgresProcess postgres() {
     return postgres;
+  }
+
+  /**
+   * Settings the adapter enforces on the command line that the branch's configuration files set
+   * otherwise, one line each ({@link EnforcedSettings#overridden}); empty when none or not running.
+   */
+  public List<String> overriddenSettings() {
+    PostgresProcess pg = postgres;
+    return pg == null ? List.of() : pg.overriddenSettings();
   }
 
   public Generation generation() {

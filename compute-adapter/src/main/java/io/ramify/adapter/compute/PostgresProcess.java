@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -18,8 +17,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PostgresProcess {
   public static final Path BIN = Path.of(System.getProperty("ramify.pg.bin", "/usr/lib/postgresql/15/bin"));
-  /** What correctness needs from Postgres; a user cannot override these. */
-  public static final Map<String, String> ENFORCED = enforced();
+  /** What correctness needs from Postgres ({@link EnforcedSettings}); a user cannot override these. */
+  public static final Map<String, String> ENFORCED = EnforcedSettings.ENFORCED;
+  /** The role the adapter's own probes and queries connect as: the superuser {@link #initdb} makes. */
+  public static final String SUPERUSER = "postgres";
   static final Duration READY_WAIT_MAX = Duration.ofMinutes(10);
   static final Duration STOP_WAIT_MAX = Duration.ofMinutes(5);
   static final Duration TOOL_WAIT_MAX = Duration.ofMinutes(10);
@@ -33,6 +34,7 @@ public final class PostgresProcess {
   private final int port;
   private final String osUser;
   private Process process;
+  private volatile List<String> overridden = List.of();
 
   /** Longest Unix socket path Linux accepts (sun_path is 108 bytes with the terminating NUL). */
   static final int SOCKET_PATH_MAX = 107;
@@ -64,22 +66,9 @@ public final class PostgresProcess {
     }
   }
 
-  private static Map<String, String> enforced() {
-    Map<String, String> m = new LinkedHashMap<>();
-    m.put("full_page_writes", "on");
-    m.put("fsync", "on");
-    m.put("data_sync_retry", "off");
-    m.put("wal_recycle", "off");
-    m.put("wal_init_zero", "off");
-    m.put("recovery_init_sync_method", "syncfs");
-    m.put("dynamic_shared_memory_type", "posix");
-    m.put("wal_level", "replica");
-    return Map.copyOf(m);
-  }
-
   /** Creates a new database cluster in the (empty) data directory, with data checksums. */
   public void initdb() throws IOException {
-    run(as(List.of(BIN.resolve("initdb").toString(), "-D", dataDir.toString(), "-k", "-U", "postgres",
+    run(as(List.of(BIN.resolve("initdb").toString(), "-D", dataDir.toString(), "-k", "-U", SUPERUSER,
         "--auth=trust", "--locale=C", "--encoding=UTF8")), true);
   }
 
@@ -92,7 +81,8 @@ public final class PostgresProcess {
     killLeftover();
     List<String> cmd = new ArrayList<>(List.of(BIN.resolve("postgres").toString(), "-D", dataDir.toString(),
         "-p", Integer.toString(port), "-k", socketDir.toString(), "-c", "listen_addresses=127.0.0.1"));
-    ENFORCED.forEach((k, v) -> cmd.addAll(List.of("-c", k + "=" + v)));
+    Map<String, String> settings = EnforcedSettings.forStart(configured("wal_level"));
+    settings.forEach((k, v) -> cmd.addAll(List.of("-c", k + "=" + v)));
     ProcessBuilder pb = new ProcessBuilder(as(cmd)).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
     pb.environment().put("TZ", "UTC");
@@ -104,6 +94,7 @@ public final class PostgresProcess {
         throw new IOException("postgres exited with " + process.exitValue() + " while starting; log:\n" + logTail());
       }
       if (ready()) {
+        warnOverridden(settings);
         return;
       }
       sleep(200);
@@ -111,9 +102,42 @@ public final class PostgresProcess {
     throw new IOException("postgres not ready after " + READY_WAIT_MAX + "; log:\n" + logTail());
   }
 
+  /** Whether the server accepts connections; asks as {@link #SUPERUSER}, not as the OS user running the JVM. */
   public boolean ready() throws IOException {
     return exec(List.of(BIN.resolve("pg_isready").toString(), "-q", "-h", socketDir.toString(), "-p",
-        Integer.toString(port))) == 0;
+        Integer.toString(port), "-U", SUPERUSER, "-d", "postgres")) == 0;
+  }
+
+  /** A setting as the configuration files alone make it ({@code postgres -C}); null when that fails. */
+  private String configured(String name) {
+    try {
+      return output(as(List.of(BIN.resolve("postgres").toString(), "-D", dataDir.toString(), "-C", name))).trim();
+    } catch (IOException e) {
+      LOG.warn("cannot read {} from the configuration files: {}", name, e.getMessage());
+      return null;
+    }
+  }
+
+  /**
+   * Logs a WARNING for each enforced setting the configuration files set otherwise (e.g. {@code
+   * ALTER SYSTEM SET wal_init_zero = on}), which the command line silently beats, and keeps them
+   * for {@link #overriddenSettings}. A failed query is only logged: the server runs either way.
+   */
+  private void warnOverridden(Map<String, String> used) {
+    try {
+      String rows = output(as(List.of(BIN.resolve("psql").toString(), "-X", "-q", "-A", "-t", "-h",
+          socketDir.toString(), "-p", Integer.toString(port), "-U", SUPERUSER, "-d", "postgres", "-c",
+          "SELECT name, setting, sourcefile FROM pg_file_settings WHERE error IS NULL ORDER BY seqno")));
+      overridden = List.copyOf(EnforcedSettings.overridden(rows.lines().toList(), used));
+      overridden.forEach(o -> LOG.warn("ignored setting: {} (enforced on the command line, DESIGN.md section 4)", o));
+    } catch (IOException e) {
+      LOG.warn("cannot check the configuration files for enforced settings: {}", e.getMessage());
+    }
+  }
+
+  /** Enforced settings the configuration files set otherwise, as of the last start (see {@link #warnOverridden}). */
+  public List<String> overriddenSettings() {
+    return overridden;
   }
 
   /** Blocks until the running server exits; its exit code (-1 when none was started). */
@@ -150,6 +174,13 @@ public final class PostgresProcess {
       }
       Files.delete(pidFile());
     }
+    pids.addAll(inDataDir());
+    killAll(pids.stream().distinct().toList(), "left behind by an earlier run");
+  }
+
+  /** Postgres processes working in this data directory (their working directory is on the mount). */
+  private List<Long> inDataDir() throws IOException {
+    List<Long> pids = new ArrayList<>();
     try (var procs = Files.list(Path.of("/proc"))) {
       for (Path p : procs.toList()) {
         String name = p.getFileName().toString();
@@ -164,10 +195,14 @@ public final class PostgresProcess {
         }
       }
     }
+    return pids;
+  }
+
+  private void killAll(List<Long> pids, String why) throws IOException {
     if (pids.isEmpty()) {
       return;
     }
-    LOG.warn("killing postgres processes {} left behind by an earlier run", pids);
+    LOG.warn("killing postgres processes {} {}", pids, why);
     List<String> cmd = new ArrayList<>(List.of("kill", "-9"));
     pids.forEach(p -> cmd.add(Long.toString(p)));
     exec(cmd);
@@ -193,6 +228,9 @@ public final class PostgresProcess {
   /** Fast shutdown: a shutdown checkpoint, so the next start needs no recovery. */
   public void stop() throws IOException {
     if (!alive()) {
+      // A postmaster that died leaves backends that exit only once they notice; they would keep
+      // the mount busy when the compute unmounts it next.
+      killAll(inDataDir(), "still running in the data directory after their postmaster died");
       return;
     }
     // SIGINT is Postgres's "fast" shutdown (SIGTERM would wait for clients to leave).
@@ -216,6 +254,16 @@ public final class PostgresProcess {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /** The postmaster's process id, or -1 when none was started. */
+  public long pid() {
+    Process p = process;
+    return p == null ? -1 : p.pid();
+  }
+
+  public Path dataDir() {
+    return dataDir;
   }
 
   public int port() {
@@ -262,6 +310,24 @@ public final class PostgresProcess {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted running " + cmd, e);
     }
+  }
+
+  /** A tool's standard output; its output and exit code in the exception when it fails. */
+  private static String output(List<String> cmd) throws IOException {
+    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      if (!p.waitFor(TOOL_WAIT_MAX.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
+        p.destroyForcibly();
+        throw new IOException(String.join(" ", cmd) + " failed (" + (p.isAlive() ? "timeout" : p.exitValue())
+            + "): " + err.trim());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted running " + cmd, e);
+    }
+    return out;
   }
 
   private static int exec(List<String> cmd) throws IOException {

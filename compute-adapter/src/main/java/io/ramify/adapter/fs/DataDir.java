@@ -76,12 +76,21 @@ public final class DataDir {
     return metrics;
   }
 
-  /** pg_wal lists the segments from the redo point the image names through the end of its WAL. */
+  /**
+   * pg_wal lists the segments from the redo point the image names, or from the oldest restart_lsn
+   * of a replication slot when that is older ({@link SlotRetention}), through the end of its WAL.
+   */
   private void listWalSegments(long now) throws IOException {
     if (!nodes.containsKey("pg_wal") || walEnd == 0) {
       return;
     }
-    long first = backend.walStart() / segmentSize;
+    List<byte[]> slots = new ArrayList<>();
+    for (String p : nodes.subMap("pg_replslot/", "pg_replslot0").keySet()) {
+      if (p.matches("pg_replslot/[^/]+/state") && !p.endsWith(".tmp/state")) {
+        slots.add(backend.readBlock(p, 0, 0));
+      }
+    }
+    long first = Math.min(backend.walStart(), SlotRetention.oldestRestartLsn(slots)) / segmentSize;
     long last = Math.max(first, (walEnd - 1) / segmentSize);
     for (long s = first; s <= last; s++) {
       nodes.put(PathKind.segmentName(s, segmentSize), new Node(false, PathKind.WAL_SEGMENT, segmentSize, now));
@@ -164,8 +173,12 @@ public final class DataDir {
     Node n = existing(from);
     mustBeDir(parent(to));
     Node target = nodes.get(to);
-    if (n.dir || (target != null && target.dir)) {
-      throw new FsError(Errno.EXDEV, "renaming directories is not supported (" + from + " -> " + to + ")");
+    if (n.dir) {
+      renameDir(from, to);
+      return;
+    }
+    if (target != null && target.dir) {
+      throw new FsError(Errno.EISDIR, "cannot rename file " + from + " over directory " + to);
     }
     PathKind fk = n.kind;
     PathKind tk = PathKind.of(to);
@@ -184,6 +197,51 @@ public final class DataDir {
     } else {
       throw new FsError(Errno.EXDEV, "cannot rename " + fk + " " + from + " to " + tk + " " + to);
     }
+  }
+
+  /** A directory and everything under it moves in one atomic group of ops ({@link TreeOps}). */
+  private void renameDir(String from, String to) throws FsError {
+    if (!from.equals(to)) {
+      apply(TreeOps.rename(nodes, from, to, walEnd));
+    }
+  }
+
+  /**
+   * Removes directories with everything under them, as one atomic group of ops (no crash or cut
+   * shows part of it). For the adapter itself, before Postgres runs: a branch's first start
+   * removes the replication slots it inherited ({@code compute.InheritedSlots}).
+   */
+  public synchronized void removeTrees(List<String> dirs) throws FsError {
+    if (!dirs.isEmpty()) {
+      apply(TreeOps.removal(nodes, dirs, walEnd));
+    }
+  }
+
+  /** Submits a plan's ops as one atomic group, then changes the tree and the cache to match. */
+  private void apply(TreeOps.Plan plan) throws FsError {
+    try {
+      long seq = backend.submitAtomically(plan.ops());
+      fileOps.inc(plan.ops().size());
+      for (Op op : plan.ops()) {
+        pathSeq.put(op.getFile().getPath(), seq);
+        if (op.getFile().getKind() == FileEvent.Kind.RENAME) {
+          pathSeq.put(op.getFile().getTarget(), seq);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new FsError(Errno.EIO, "cannot log " + plan.ops().size() + " file ops as one group: " + e.getMessage(), e);
+    }
+    for (String p : plan.removed()) {
+      nodes.remove(p);
+      cache.dropFile(p);
+    }
+    for (TreeOps.Move m : plan.moves()) {
+      nodes.remove(m.from());
+      if (!m.node().dir) {
+        cache.renameFile(m.from(), m.to());
+      }
+    }
+    plan.moves().forEach(m -> nodes.put(m.to(), m.node()));
   }
 
   public synchronized void truncate(String path, long size) throws FsError {

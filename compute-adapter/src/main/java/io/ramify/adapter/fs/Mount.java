@@ -25,6 +25,8 @@ public final class Mount implements AutoCloseable {
   /** FUSE worker threads. */
   static final int MAX_THREADS = 16;
   static final long UNMOUNT_WAIT_SECONDS = 30;
+  /** Processes named when a busy mount is reported. */
+  static final int HOLDERS_LISTED_MAX = 10;
 
   private final Path mountPoint;
   private final Fuse fuse;
@@ -77,13 +79,71 @@ public final class Mount implements AutoCloseable {
   }
 
   private static void fusermountUnmount(Path mountPoint) throws IOException {
-    Process p = new ProcessBuilder("fusermount3", "-u", "-z", mountPoint.toString()).redirectErrorStream(true).start();
+    fusermount(mountPoint, "-u", "-z");
+  }
+
+  /** Runs fusermount3 with {@code flags} on the mount point; its output when it fails, else null. */
+  private static String fusermount(Path mountPoint, String... flags) throws IOException {
+    List<String> cmd = new java.util.ArrayList<>(List.of("fusermount3"));
+    cmd.addAll(List.of(flags));
+    cmd.add(mountPoint.toString());
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     try {
+      String out = new String(p.getInputStream().readAllBytes()).trim();
       if (!p.waitFor(UNMOUNT_WAIT_SECONDS, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        LOG.warn("fusermount3 -u {} did not succeed: {}", mountPoint, new String(p.getInputStream().readAllBytes()));
+        LOG.warn("{} did not succeed: {}", String.join(" ", cmd), out);
+        return out.isEmpty() ? "failed" : out;
       }
+      return null;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return "interrupted";
+    }
+  }
+
+  /** Processes whose working directory or an open file is on the mount, as {@code pid (name)}; bounded. */
+  static List<String> holders(Path mountPoint) {
+    String prefix = mountPoint.toAbsolutePath().normalize() + "/";
+    List<String> out = new java.util.ArrayList<>();
+    try (var procs = Files.list(Path.of("/proc"))) {
+      for (Path p : (Iterable<Path>) procs.filter(q -> q.getFileName().toString().matches("\\d+"))::iterator) {
+        if (out.size() >= HOLDERS_LISTED_MAX) {
+          break;
+        }
+        if (holds(p, prefix)) {
+          out.add(p.getFileName() + " (" + readQuietly(p.resolve("comm")) + ")");
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      out.add("unknown: " + e.getMessage());
+    }
+    return out;
+  }
+
+  private static boolean holds(Path proc, String prefix) {
+    try {
+      if ((Files.readSymbolicLink(proc.resolve("cwd")) + "/").startsWith(prefix)) {
+        return true;
+      }
+      try (var fds = Files.list(proc.resolve("fd"))) {
+        return fds.anyMatch(fd -> {
+          try {
+            return Files.readSymbolicLink(fd).toString().startsWith(prefix);
+          } catch (IOException | RuntimeException e) {
+            return false;
+          }
+        });
+      }
+    } catch (IOException | RuntimeException e) {
+      return false; // gone meanwhile, or not ours to inspect
+    }
+  }
+
+  private static String readQuietly(Path p) {
+    try {
+      return Files.readString(p).trim();
+    } catch (IOException e) {
+      return "?";
     }
   }
 
@@ -91,13 +151,29 @@ public final class Mount implements AutoCloseable {
     return mountPoint.resolve(RamifyFs.DATA);
   }
 
+  /**
+   * Unmounts, then ends the FUSE session. The unmount is synchronous ({@code fusermount3 -u}, not
+   * lazy): the kernel then tears the connection down at once, the session's threads see it end,
+   * and jfuse's close, which unmounts once more itself ({@code fuse_unmount}), finds the connection
+   * gone and does nothing. A lazy unmount here (as before) returned before the kernel had torn the
+   * mount down; jfuse's own unmount then hit a path that was no longer a mount point, and libfuse
+   * logged {@code fuse: failed to unmount ...: Invalid argument}, and when the teardown lagged the
+   * session outlived jfuse's 10 s wait ({@code FUSE session ... did not end}). Lazy remains the
+   * fallback when something still holds the mount (EBUSY), which is then logged.
+   */
   @Override
   public void close() throws IOException {
-    fusermountUnmount(mountPoint);
+    if (fusermount(mountPoint, "-u") != null) {
+      LOG.warn("{} is busy (held by {}); detaching it lazily: the FUSE session ends when they let go, and libfuse"
+          + " may log \"failed to unmount ...: Invalid argument\" for its own second try", mountPoint,
+          holders(mountPoint));
+      fusermount(mountPoint, "-u", "-z");
+    }
     try {
       fuse.close();
     } catch (java.util.concurrent.TimeoutException e) {
       throw new IOException("FUSE session of " + mountPoint + " did not end", e);
     }
+    LOG.info("unmounted {}", mountPoint);
   }
 }

@@ -78,6 +78,8 @@ public final class RamifyFs implements FuseOperations {
     } catch (FsError e) {
       if (e.errno == FsError.Errno.EIO) {
         LOG.error("{} {}: {}", op, path, e.getMessage(), e.getCause());
+      } else if (e.errno == FsError.Errno.EXDEV) { // what the adapter cannot store: Postgres sees ENOTSUP
+        LOG.warn("{} {} refused with ENOTSUP: {}", op, path, e.getMessage());
       }
       return -code(e.errno);
     } catch (RuntimeException e) {

@@ -202,6 +202,11 @@ class DataDirMetricsTest {
     }
 
     @Override
+    public long submitAtomically(List<Op> ops) throws IOException {
+      return to.submitAtomically(ops);
+    }
+
+    @Override
     public CompletableFuture<Long> durable(long seq) {
       return to.durable(seq);
     }

@@ -28,6 +28,10 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class TimelineWriter {
   /** How long submit waits for in-flight room before it gives up. */
   static final long BACKPRESSURE_WAIT_MAX_MILLIS = 60_000;
+  /** Most ops {@link #submitAtomically} takes in one group (well inside a batch's limit). */
+  public static final int ATOMIC_OPS_MAX = WalLimits.MAX_BATCH_OPS / 2;
+  /** Most encoded bytes of one atomic group: with a batch's target below half the limit, it fits. */
+  public static final long ATOMIC_BYTES_MAX = WalLimits.MAX_BATCH_BYTES / 2;
 
   private final WalClient client;
   private final TimelineId timeline;
@@ -79,6 +83,49 @@ public final class TimelineWriter {
         sendLocked();
       }
       return seq;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Adds ops that must reach the log together: they go into one batch, hence one Raft entry, which
+   * the log applies whole or not at all, so no crash shows some of them without the others. Give
+   * them one W (the caller's WAL end when it made them): a fork cut takes every op below some W or
+   * none, so no cut splits them either. Used for a directory rename, which the page store knows
+   * only as file ops. Returns the seq of the last op. At most {@link #ATOMIC_OPS_MAX} ops and
+   * {@link #ATOMIC_BYTES_MAX} bytes (a programmer error beyond, so the caller bounds its group).
+   */
+  public long submitAtomically(List<Op> ops) {
+    if (ops.isEmpty() || ops.size() > ATOMIC_OPS_MAX) {
+      throw new IllegalArgumentException(ops.size() + " ops in one atomic group; allowed 1.." + ATOMIC_OPS_MAX);
+    }
+    lock.lock();
+    try {
+      checkNotFailed();
+      List<Op> clamped = new ArrayList<>(ops.size());
+      long w = maxW;
+      long size = 0;
+      for (Op op : ops) {
+        Op c = Ops.clampW(op, w);
+        w = c.getWalEnd();
+        size += c.getSerializedSize() + 8;
+        clamped.add(c);
+      }
+      if (size > ATOMIC_BYTES_MAX) {
+        throw new IllegalArgumentException("an atomic group of " + ops.size() + " ops is " + size
+            + " bytes; the most is " + ATOMIC_BYTES_MAX);
+      }
+      if (!batch.isEmpty() && (batchBytes + size > client.config().batchBytesTarget()
+          || batch.size() + clamped.size() > WalLimits.MAX_BATCH_OPS)) {
+        sendLocked(); // the group starts a batch of its own rather than be split
+      }
+      maxW = w;
+      batch.addAll(clamped);
+      batchBytes += size;
+      nextSeq += clamped.size();
+      sendLocked(); // whole, now: nothing later joins this batch and so nothing can split it
+      return nextSeq - 1;
     } finally {
       lock.unlock();
     }

@@ -129,6 +129,43 @@ class WalClusterTest {
   }
 
   /** Many threads of one compute (FUSE workers) submitting and waiting for durability at once. */
+  /**
+   * A directory rename on a compute is a group of file ops that no crash may split: the group goes
+   * to the log as one batch (one Raft entry, applied whole), even when it is bigger than the batch
+   * target and ops were already buffered, and every op of it keeps one W (no fork cut splits it).
+   */
+  @Test
+  void anAtomicGroupReachesTheLogAsOneBatch() throws Exception {
+    try (WalTestCluster cl = new WalTestCluster(dir, 3, 1, 10_000);
+        WalClient c = WalClient.connect(cl.cluster, io.ramify.wal.client.WalClientConfig.DEFAULT
+            .withBatchBytesTarget(16 << 10))) {
+      TimelineId tl = TimelineId.random();
+      await(c.createRoot(tl, 1));
+      TimelineWriter w = claimedWriter(c, tl, 1);
+      long w0 = 0x1000000;
+      w.submit(Ops.block("base/1/100", 0, new byte[8192], w0)); // buffered: half the target
+      java.util.List<Op> group = new java.util.ArrayList<>();
+      String dirName = "pg_replslot/" + "s".repeat(60);
+      group.add(Ops.file(io.ramify.wal.proto.FileEvent.Kind.MKDIR, dirName, w0));
+      for (int i = 0; i < 100; i++) { // ~100 ops of ~150 bytes: the group alone is past the target
+        group.add(Ops.rename(dirName + ".tmp/f" + i + "x".repeat(60), dirName + "/f" + i + "x".repeat(60), w0));
+      }
+      group.add(Ops.file(io.ramify.wal.proto.FileEvent.Kind.RMDIR, dirName + ".tmp", w0));
+      long appendsBefore = c.metrics().histogram("wal.client.append_batch_bytes").getCount();
+      assertEquals(1 + group.size(), w.submitAtomically(group));
+      w.flush().get(30, TimeUnit.SECONDS);
+      var sizes = c.metrics().histogram("wal.client.append_batch_bytes");
+      assertEquals(appendsBefore + 2, sizes.getCount(), "the buffered op, then the group whole");
+      int groupBytes = group.stream().mapToInt(Op::getSerializedSize).sum();
+      assertTrue(groupBytes > 16 << 10 && sizes.getSnapshot().getMax() >= groupBytes,
+          "one batch held the group (" + groupBytes + " bytes, largest batch " + sizes.getSnapshot().getMax() + ")");
+      Map<Long, Op> all = readAll(c, tl, 0, 1);
+      for (long seq = 2; seq <= 1 + group.size(); seq++) {
+        assertEquals(group.get((int) seq - 2), all.get(seq), "op " + seq);
+      }
+    }
+  }
+
   @Test
   void concurrentSubmittersKeepSeqOrderUnderBackpressure() throws Exception {
     try (WalTestCluster cl = new WalTestCluster(dir, 3, 1, 10_000);
