@@ -8,18 +8,15 @@ import io.ramify.catalog.client.CatalogModel;
 import io.ramify.catalog.client.CatalogModel.TimelineSpec;
 import io.ramify.catalog.client.CatalogUnavailableException;
 import io.ramify.catalog.proto.EndpointState;
-import io.ramify.common.Lsn;
 import io.ramify.common.TimelineId;
 import io.ramify.control.http.ApiException;
 import io.ramify.pagestore.client.PageStoreClient;
 import io.ramify.pagestore.client.PageStoreClientConfig;
-import io.ramify.pagestore.proto.TimelineUsage;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.client.WalClientConfig;
 import io.ramify.wal.client.WalRejectedException;
 import io.ramify.wal.client.WalUnavailableException;
 import io.ramify.wal.proto.Rejection;
-import io.ramify.wal.proto.TimelineStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,8 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControlPlane implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
-  /** Branches whose sizes a listing gathers at once (each is a page-store ListTree and a ratis-wal query). */
-  static final int LIST_SIZES_AT_ONCE = 8;
 
   private final ControlConfig config;
   private final WalClient wal;
@@ -48,6 +43,7 @@ public final class ControlPlane implements AutoCloseable {
   private final ComputeManager computes;
   private final Forks forks;
   private final BranchLocks locks = new BranchLocks();
+  private final BranchSizes sizes;
   private volatile String proxyAddress;
 
   public ControlPlane(ControlConfig config) {
@@ -57,6 +53,7 @@ public final class ControlPlane implements AutoCloseable {
     this.catalog = CatalogClient.connect(config.wal(), CatalogClientConfig.DEFAULT);
     this.computes = new ComputeManager(config, catalog);
     this.forks = new Forks(config, wal, pages, catalog, computes);
+    this.sizes = new BranchSizes(wal, pages, catalog, System::nanoTime);
   }
 
   public ControlConfig config() {
@@ -100,38 +97,17 @@ public final class ControlPlane implements AutoCloseable {
     return call(() -> {
       List<CatalogModel.Branch> all = catalog.listBranches(project);
       if (!sizes) {
-        return all.stream().map(b -> branch(b, null, false)).toList();
+        return all.stream().map(b -> branch(b, null)).toList();
       }
-      Map<TimelineId, TimelineUsage> usage = usage(all);
-      // Each branch's sizes take a ListTree of its view and a status query, mostly waiting on the
-      // network: gather several at once (in list order) rather than one after another.
-      try (var pool = java.util.concurrent.Executors.newFixedThreadPool(LIST_SIZES_AT_ONCE,
-          Thread.ofVirtual().name("list-sizes-", 0).factory())) {
-        List<java.util.concurrent.Future<Views.Branch>> sized = all.stream()
-            .map(b -> pool.submit(() -> branch(b, usage.get(b.timeline().id()), true))).toList();
-        return sized.stream().map(ControlPlane::result).toList();
-      }
+      Map<TimelineId, BranchSizes.Sizes> measured = this.sizes.forListing(all);
+      return all.stream().map(b -> branch(b, measured.get(b.timeline().id()))).toList();
     });
-  }
-
-  private static <T> T result(java.util.concurrent.Future<T> f) {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw ApiException.unavailable("interrupted while gathering branch sizes", e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IllegalStateException(e.getCause());
-    }
   }
 
   public Views.Branch getBranch(String project, String name) {
     return call(() -> {
       CatalogModel.Branch b = catalog.getBranch(project, name);
-      return branch(b, usage(List.of(b)).get(b.timeline().id()), true);
+      return branch(b, sizes.now(b));
     });
   }
 
@@ -154,7 +130,8 @@ public final class ControlPlane implements AutoCloseable {
       try (BranchLocks.Held ignored = locks.lock(project, List.of(name), List.of(parentName))) {
         Optional<CatalogModel.Branch> existing = findBranch(project, name);
         TimelineSpec spec;
-        if (recorded(child).isPresent()) {
+        boolean replay = recorded(child).isPresent();
+        if (replay) {
           // Done already (a retry after a restart): the same command gets the catalog's first answer.
           spec = forks.made(child, null).orElseThrow();
         } else if (existing.isPresent()) {
@@ -169,8 +146,8 @@ public final class ControlPlane implements AutoCloseable {
         }
         CatalogModel.Branch b = catalog.withRequestId(requestId).createBranch(project, name, parentName, spec,
             expires);
-        LOG.info("branch {}/{} created from {} at {} (timeline {})", project, name, parentName, spec.forkLsn(),
-            spec.id().shortForm());
+        LOG.info("branch {}/{} {} from {} at {} (timeline {})", project, name, replay ? "answered as created"
+            : "created", parentName, spec.forkLsn(), spec.id().shortForm());
         return branch(b, false);
       }
     });
@@ -295,11 +272,12 @@ public final class ControlPlane implements AutoCloseable {
   public Views.DeleteResult deleteBranch(String requestId, String project, String name) {
     return call(() -> {
       try (BranchLocks.Held ignored = locks.lock(project, List.of(name), List.of())) {
-        if (!branchExists(project, name)) {
+        Optional<CatalogModel.Branch> found = findBranch(project, name);
+        if (found.isEmpty()) {
           CatalogModel.Branch d = catalog.withRequestId(requestId).deleteBranch(project, name);
           return new Views.DeleteResult(name, d.timeline().id().hex());
         }
-        CatalogModel.Branch b = catalog.getBranch(project, name);
+        CatalogModel.Branch b = found.get();
         // Refusals (children, protected, root) come before anything is stopped.
         if (b.parent().isEmpty()) {
           throw new ApiException(409, "IS_ROOT", "branch " + name + " is the project's root branch and cannot be"
@@ -381,10 +359,6 @@ public final class ControlPlane implements AutoCloseable {
 
   // ---- helpers ----
 
-  private boolean branchExists(String project, String name) {
-    return findBranch(project, name).isPresent();
-  }
-
   /** The timeline as the catalog records it (also as a tombstone); empty if it does not. */
   private Optional<CatalogModel.Timeline> recorded(TimelineId id) {
     try {
@@ -405,31 +379,6 @@ public final class ControlPlane implements AutoCloseable {
         return Optional.empty();
       }
       throw e;
-    }
-  }
-
-  private Map<TimelineId, TimelineUsage> usage(List<CatalogModel.Branch> branches) {
-    try {
-      return pages.usage(branches.stream().map(b -> b.timeline().id()).toList());
-    } catch (RuntimeException e) {
-      LOG.warn("page stores did not report usage: {}", e.getMessage());
-      return Map.of();
-    }
-  }
-
-  /** Bytes of the branch's files at its head as Postgres sees them (WAL excluded); null if unknown. */
-  private Long logicalBytes(CatalogModel.Branch b) {
-    try {
-      long sum = 0;
-      for (var f : pages.listTree(BranchView.of(catalog, b, Long.MAX_VALUE), 0)) {
-        if (!f.getDirectory() && f.getExists() && !f.getPath().startsWith("pg_wal/")) {
-          sum += f.getSize();
-        }
-      }
-      return sum;
-    } catch (RuntimeException e) {
-      LOG.debug("no logical size for {}: {}", b.name(), e.getMessage());
-      return null;
     }
   }
 
@@ -454,38 +403,21 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   private Views.Branch branch(CatalogModel.Branch b, boolean withSizes) {
-    return branch(b, withSizes ? usage(List.of(b)).get(b.timeline().id()) : null, withSizes);
+    return branch(b, withSizes ? sizes.now(b) : null);
   }
 
-  private Views.Branch branch(CatalogModel.Branch b, TimelineUsage usage, boolean withSizes) {
+  /** The branch as the API shows it; {@code sizes} null for a view without sizes. */
+  private static Views.Branch branch(CatalogModel.Branch b, BranchSizes.Sizes sizes) {
     var t = b.timeline();
     var e = b.endpoint();
-    Long logical = null;
-    String head = null;
-    if (withSizes) {
-      logical = logicalBytes(b);
-      try {
-        TimelineStatus s = WalClient.await(wal.status(t.id()));
-        head = Lsn.of(s.getLastRecordEnd()).toString();
-      } catch (RuntimeException ex) {
-        LOG.debug("no status for {}: {}", t.id(), ex.getMessage());
-      }
-    }
     return new Views.Branch(b.project(), b.name(), b.parent().orElse(null), t.id().hex(),
         t.parent().map(TimelineId::hex).orElse(null), t.parent().isPresent() ? t.forkLsn().toString() : null,
         b.createdAt().toString(), b.isProtected(), b.expiresAt().map(Instant::toString).orElse(null),
         b.idleTimeout().toSeconds(), new Views.Compute(e.state().name(), e.host().isEmpty() ? null : e.host(),
             e.port() == 0 ? null : e.port(), e.message().isEmpty() ? null : e.message(),
             e.updatedAt().map(Instant::toString).orElse(null)),
-        logical, ownedBytes(usage, withSizes), head);
-  }
-
-  /** A timeline with no own versions yet has no usage entry: it owns nothing. */
-  private static Long ownedBytes(TimelineUsage usage, boolean withSizes) {
-    if (!withSizes) {
-      return null;
-    }
-    return usage == null ? Long.valueOf(0) : Long.valueOf(usage.getOwnBytes());
+        sizes == null ? null : sizes.logicalBytes(), sizes == null ? null : sizes.ownedBytes(),
+        sizes == null ? null : sizes.headLsn(), sizes == null ? null : sizes.at().toString());
   }
 
   /** Maps the parts' typed failures to API errors. */

@@ -133,7 +133,8 @@ public final class HttpApi implements AutoCloseable {
       if (key == null || !CHANGING.contains(method)) {
         return work(method, uri, in, key == null ? UUID.randomUUID().toString() : key);
       }
-      return answers.answer(key, Idempotency.describe(method, uri.getRawPath(), in), () -> work(method, uri, in, key));
+      String target = uri.getRawQuery() == null ? uri.getRawPath() : uri.getRawPath() + "?" + uri.getRawQuery();
+      return answers.answer(key, Idempotency.describe(method, target, in), () -> work(method, uri, in, key));
     }
 
     private Idempotency.Answer work(String method, URI uri, byte[] in, String requestId) {

@@ -78,6 +78,7 @@ final class Idempotency {
       entries.remove(key);
       if (a.status() < 500 && a.status() != 429) {
         entries.put(key, new Entry(request, mine, nanoClock.getAsLong()));
+        evict();
       }
     }
     return a;
