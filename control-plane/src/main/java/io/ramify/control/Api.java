@@ -14,9 +14,9 @@ public final class Api {
 
   public static Router routes(ControlPlane cp, com.codahale.metrics.MetricRegistry metrics) {
     Router r = new Router();
-    r.add("GET", "/v1/metrics", req -> io.ramify.common.ops.PrometheusText.render(metrics));
-    r.add("GET", "/v1/openapi.json", req -> openApi());
-    r.add("GET", "/v1/health", req -> java.util.Map.of("healthy", true));
+    r.addUnqueued("GET", "/v1/metrics", req -> io.ramify.common.ops.PrometheusText.render(metrics));
+    r.addUnqueued("GET", "/v1/openapi.json", req -> openApi());
+    r.addUnqueued("GET", "/v1/health", req -> java.util.Map.of("healthy", true));
     r.add("GET", "/v1/projects", req -> cp.listProjects());
     r.add("POST", "/v1/projects", req -> new Router.Response(201,
         cp.createProject(req.requestId(), req.body(Views.CreateProject.class))));

@@ -8,27 +8,18 @@ import io.ramify.catalog.client.CatalogModel;
 import io.ramify.catalog.client.CatalogModel.TimelineSpec;
 import io.ramify.catalog.client.CatalogUnavailableException;
 import io.ramify.catalog.proto.EndpointState;
-import io.ramify.common.Lsn;
-import io.ramify.common.Seq;
 import io.ramify.common.TimelineId;
 import io.ramify.control.http.ApiException;
 import io.ramify.pagestore.client.PageStoreClient;
 import io.ramify.pagestore.client.PageStoreClientConfig;
-import io.ramify.pagestore.proto.TimelineUsage;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.client.WalClientConfig;
 import io.ramify.wal.client.WalRejectedException;
 import io.ramify.wal.client.WalUnavailableException;
 import io.ramify.wal.proto.Rejection;
-import io.ramify.wal.proto.TimelineStatus;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,16 +35,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControlPlane implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
-  /** Bound on waiting for a CHECKPOINT on the parent before branching at its head. */
-  static final Duration PARENT_CHECKPOINT_MAX = Duration.ofSeconds(30);
-  /** Branches whose sizes a listing gathers at once (each is a page-store ListTree and a ratis-wal query). */
-  static final int LIST_SIZES_AT_ONCE = 8;
 
   private final ControlConfig config;
   private final WalClient wal;
   private final PageStoreClient pages;
   private final CatalogClient catalog;
   private final ComputeManager computes;
+  private final Forks forks;
+  private final BranchLocks locks = new BranchLocks();
+  private final BranchSizes sizes;
   private volatile String proxyAddress;
 
   public ControlPlane(ControlConfig config) {
@@ -62,6 +52,8 @@ public final class ControlPlane implements AutoCloseable {
     this.pages = new PageStoreClient(config.pageStores(), PageStoreClientConfig.DEFAULT);
     this.catalog = CatalogClient.connect(config.wal(), CatalogClientConfig.DEFAULT);
     this.computes = new ComputeManager(config, catalog);
+    this.forks = new Forks(config, wal, pages, catalog, computes);
+    this.sizes = new BranchSizes(wal, pages, catalog, System::nanoTime);
   }
 
   public ControlConfig config() {
@@ -76,7 +68,7 @@ public final class ControlPlane implements AutoCloseable {
       checkName(CatalogLimits.PROJECT_NAME, name, "project");
       Duration window = req.historyWindowSeconds() == null ? CatalogLimits.DEFAULT_HISTORY_WINDOW
           : Duration.ofSeconds(req.historyWindowSeconds());
-      TimelineId root = derivedId("project", name, requestId);
+      TimelineId root = Forks.derivedId("project", name, requestId);
       try {
         WalClient.await(wal.createRoot(root, pages.shardCount()));
       } catch (WalRejectedException e) {
@@ -85,7 +77,7 @@ public final class ControlPlane implements AutoCloseable {
         }
       }
       CatalogModel.NewProject p = catalog.withRequestId(requestId).createProject(name, root, wal.groupOf(root), window);
-      awaitShardsKnow(root);
+      forks.awaitShardsKnow(root);
       LOG.info("project {} created (root timeline {})", name, root.shortForm());
       return new Views.ProjectCreated(project(p.project()), branch(p.rootBranch(), false));
     });
@@ -105,42 +97,25 @@ public final class ControlPlane implements AutoCloseable {
     return call(() -> {
       List<CatalogModel.Branch> all = catalog.listBranches(project);
       if (!sizes) {
-        return all.stream().map(b -> branch(b, null, false)).toList();
+        return all.stream().map(b -> branch(b, null)).toList();
       }
-      Map<TimelineId, TimelineUsage> usage = usage(all);
-      // Each branch's sizes take a ListTree of its view and a status query, mostly waiting on the
-      // network: gather several at once (in list order) rather than one after another.
-      try (var pool = java.util.concurrent.Executors.newFixedThreadPool(LIST_SIZES_AT_ONCE,
-          Thread.ofVirtual().name("list-sizes-", 0).factory())) {
-        List<java.util.concurrent.Future<Views.Branch>> sized = all.stream()
-            .map(b -> pool.submit(() -> branch(b, usage.get(b.timeline().id()), true))).toList();
-        return sized.stream().map(ControlPlane::result).toList();
-      }
+      Map<TimelineId, BranchSizes.Sizes> measured = this.sizes.forListing(all);
+      return all.stream().map(b -> branch(b, measured.get(b.timeline().id()))).toList();
     });
-  }
-
-  private static <T> T result(java.util.concurrent.Future<T> f) {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw ApiException.unavailable("interrupted while gathering branch sizes", e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IllegalStateException(e.getCause());
-    }
   }
 
   public Views.Branch getBranch(String project, String name) {
     return call(() -> {
       CatalogModel.Branch b = catalog.getBranch(project, name);
-      return branch(b, usage(List.of(b)).get(b.timeline().id()), true);
+      return branch(b, sizes.now(b));
     });
   }
 
-  /** A new branch of {@code parent} at its head, at an LSN, or at a time. */
+  /**
+   * A new branch of {@code parent} at its head, at an LSN, or at a time. A retry whose first
+   * attempt forked reuses that fork and sends the catalog the same command, which the catalog
+   * answers as it answered the first (also after a restart of this process).
+   */
   public Views.Branch createBranch(String requestId, String project, Views.CreateBranch req) {
     return call(() -> {
       String name = require(req.name(), "name");
@@ -150,43 +125,65 @@ public final class ControlPlane implements AutoCloseable {
       }
       catalog.getProject(project);
       String parentName = req.parent() == null ? CatalogLimits.DEFAULT_BRANCH : req.parent();
-      CatalogModel.Branch parent = catalog.getBranch(project, parentName);
-      if (branchExists(project, name)) {
-        throw new ApiException(409, "ALREADY_EXISTS", "project " + project + " already has a branch named " + name
-            + "; choose another name or delete that branch first");
+      Instant expires = req.expiresAt() == null ? null : Forks.instant(req.expiresAt(), "expiresAt");
+      TimelineId child = Forks.derivedId("branch", project + "/" + name, requestId);
+      try (BranchLocks.Held ignored = locks.lock(project, List.of(name), List.of(parentName))) {
+        Optional<CatalogModel.Branch> existing = findBranch(project, name);
+        TimelineSpec spec;
+        boolean replay = recorded(child).isPresent();
+        if (replay) {
+          // Done already (a retry after a restart): the same command gets the catalog's first answer.
+          spec = forks.made(child, null).orElseThrow();
+        } else if (existing.isPresent()) {
+          throw new ApiException(409, "ALREADY_EXISTS", "project " + project + " already has a branch named "
+              + name + "; choose another name or delete that branch first");
+        } else {
+          CatalogModel.Branch parent = catalog.getBranch(project, parentName);
+          spec = forks.made(child, parent.timeline().id()).orElse(null);
+          if (spec == null) {
+            spec = forks.fork(parent, forks.forkPoint(parent, req.lsn(), req.time()), child);
+          }
+        }
+        CatalogModel.Branch b = catalog.withRequestId(requestId).createBranch(project, name, parentName, spec,
+            expires);
+        LOG.info("branch {}/{} {} from {} at {} (timeline {})", project, name, replay ? "answered as created"
+            : "created", parentName, spec.forkLsn(), spec.id().shortForm());
+        return branch(b, false);
       }
-      Instant expires = req.expiresAt() == null ? null : instant(req.expiresAt(), "expiresAt");
-      TimelineSpec spec = fork(parent, forkPoint(parent, req.lsn(), req.time()),
-          derivedId("branch", project + "/" + name, requestId));
-      CatalogModel.Branch b = catalog.withRequestId(requestId).createBranch(project, name, parentName, spec, expires);
-      LOG.info("branch {}/{} created from {} at {} (timeline {})", project, name, parentName, spec.forkLsn(),
-          spec.id().shortForm());
-      return branch(b, false);
     });
   }
 
   /** Points the branch at a new fork of its parent's head; its compute (if running) restarts there. */
   public Views.Branch resetBranch(String requestId, String project, String name) {
     return call(() -> {
-      CatalogModel.Branch b = catalog.getBranch(project, name);
-      String parentName = b.parent().orElseThrow(() -> new ApiException(409, "IS_ROOT", "branch " + name
-          + " is the project's root branch: it has no parent to reset to; use restore to go back in time"));
-      CatalogModel.Branch parent = catalog.getBranch(project, parentName);
-      if (catalog.listBranches(project).stream().anyMatch(c -> c.parent().orElse("").equals(name))) {
-        throw new ApiException(409, "HAS_CHILDREN", "branch " + name + " has child branches; delete them first"
-            + " (reset would leave them on history the branch no longer has)");
+      try (BranchLocks.Held ignored = locks.lock(project, List.of(name), List.of())) {
+        CatalogModel.Branch b = catalog.getBranch(project, name);
+        String parentName = b.parent().orElseThrow(() -> new ApiException(409, "IS_ROOT", "branch " + name
+            + " is the project's root branch: it has no parent to reset to; use restore to go back in time"));
+        CatalogModel.Branch parent = catalog.getBranch(project, parentName);
+        TimelineId child = Forks.derivedId("reset", project + "/" + name, requestId);
+        if (recorded(child).isPresent()) {
+          // Done already (a retry after a restart): the same command gets the catalog's first answer.
+          TimelineSpec done = forks.made(child, null).orElseThrow();
+          return branch(catalog.withRequestId(requestId).resetBranch(project, name, done), false);
+        }
+        if (catalog.listBranches(project).stream().anyMatch(c -> c.parent().orElse("").equals(name))) {
+          throw new ApiException(409, "HAS_CHILDREN", "branch " + name + " has child branches; delete them first"
+              + " (reset would leave them on history the branch no longer has)");
+        }
+        Optional<TimelineSpec> made = forks.made(child, parent.timeline().id());
+        TimelineSpec spec = made.isPresent() ? made.get() : forks.fork(parent, forks.forkPoint(parent, null, null),
+            child);
+        boolean wasRunning = computes.stop(project, name, b.timeline().id(), EndpointState.STOPPED, "reset");
+        CatalogModel.Branch reset = catalog.withRequestId(requestId).resetBranch(project, name, spec);
+        if (wasRunning) {
+          computes.start(reset);
+          reset = catalog.getBranch(project, name);
+        }
+        LOG.info("branch {}/{} reset to {}'s head {} (timeline {})", project, name, parentName, spec.forkLsn(),
+            spec.id().shortForm());
+        return branch(reset, false);
       }
-      TimelineSpec spec = fork(parent, forkPoint(parent, null, null), derivedId("reset", project + "/" + name,
-          requestId));
-      boolean wasRunning = computes.stop(project, name, b.timeline().id(), EndpointState.STOPPED, "reset");
-      CatalogModel.Branch reset = catalog.withRequestId(requestId).resetBranch(project, name, spec);
-      if (wasRunning) {
-        computes.start(reset);
-        reset = catalog.getBranch(project, name);
-      }
-      LOG.info("branch {}/{} reset to {}'s head {} (timeline {})", project, name, parentName, spec.forkLsn(),
-          spec.id().shortForm());
-      return branch(reset, false);
     });
   }
 
@@ -197,72 +194,110 @@ public final class ControlPlane implements AutoCloseable {
         throw ApiException.badRequest("give exactly one of lsn (e.g. \"0/3000028\") and time (ISO-8601, e.g."
             + " \"2026-11-24T10:00:00Z\") to restore to");
       }
-      CatalogModel.Branch b = catalog.getBranch(project, name);
-      TimelineSpec spec = fork(b, forkPoint(b, req.lsn(), req.time()), derivedId("restore", project + "/" + name,
-          requestId));
-      String backup = CatalogClient.backupName(name, Instant.now());
-      boolean wasRunning = computes.stop(project, name, b.timeline().id(), EndpointState.STOPPED, "restore");
-      CatalogModel.Restored r = catalog.withRequestId(requestId).restoreBranch(project, name, spec, backup);
-      CatalogModel.Branch restored = r.branch();
-      if (wasRunning) {
-        computes.start(restored);
-        restored = catalog.getBranch(project, name);
+      try (BranchLocks.Held ignored = locks.lock(project, List.of(name), List.of())) {
+        CatalogModel.Branch b = catalog.getBranch(project, name);
+        TimelineId child = Forks.derivedId("restore", project + "/" + name, requestId);
+        Optional<CatalogModel.Timeline> done = recorded(child);
+        if (done.isPresent()) {
+          // Done already (a retry after a restart): the same command, with the backup that holds the
+          // old timeline, gets the catalog's first answer.
+          TimelineId old = done.get().parent().orElseThrow();
+          String backup = catalog.listBranches(project).stream().filter(x -> x.timeline().id().equals(old))
+              .map(CatalogModel.Branch::name).findFirst().orElseThrow(() -> new ApiException(409, "REQUEST_ID_REUSED",
+                  "this Idempotency-Key restored branch " + name + " before, and the backup branch of that restore"
+                  + " is gone, so its answer cannot be repeated; use a new key to restore again"));
+          TimelineSpec spec = forks.made(child, null).orElseThrow();
+          return restored(catalog.withRequestId(requestId).restoreBranch(project, name, spec, backup), false);
+        }
+        TimelineSpec spec = forks.made(child, b.timeline().id()).orElse(null);
+        if (spec == null) {
+          spec = forks.fork(b, forks.forkPoint(b, req.lsn(), req.time()), child);
+        }
+        String backup = CatalogClient.backupName(name, Instant.now());
+        boolean wasRunning = computes.stop(project, name, b.timeline().id(), EndpointState.STOPPED, "restore");
+        CatalogModel.Restored r = catalog.withRequestId(requestId).restoreBranch(project, name, spec, backup);
+        LOG.info("branch {}/{} restored to {} (timeline {}); previous state kept as {}", project, name,
+            spec.forkLsn(), spec.id().shortForm(), r.backup().name());
+        return restored(r, wasRunning);
       }
-      LOG.info("branch {}/{} restored to {} (timeline {}); previous state kept as {}", project, name,
-          spec.forkLsn(), spec.id().shortForm(), r.backup().name());
-      return new Views.Restored(branch(restored, false), branch(r.backup(), false));
     });
+  }
+
+  private Views.Restored restored(CatalogModel.Restored r, boolean restart) {
+    CatalogModel.Branch restored = r.branch();
+    if (restart) {
+      computes.start(restored);
+      restored = catalog.getBranch(restored.project(), restored.name());
+    }
+    return new Views.Restored(branch(restored, false), branch(r.backup(), false));
   }
 
   public Views.Branch updateBranch(String requestId, String project, String name, Views.UpdateBranch req) {
     return call(() -> {
-      String current = name;
-      CatalogModel.Branch b = catalog.getBranch(project, current);
-      // One request id per change: the catalog refuses a reused id for a different command.
-      if (req.isProtected() != null) {
-        b = catalog.withRequestId(requestId + ":protect").setProtected(project, current, req.isProtected());
+      List<String> names = req.name() == null ? List.of(name) : List.of(name, req.name());
+      try (BranchLocks.Held ignored = locks.lock(project, names, List.of())) {
+        return update(requestId, project, name, req);
       }
-      if (req.expiresAt() != null) {
-        b = catalog.withRequestId(requestId + ":expiry").setExpiry(project, current, req.expiresAt().isEmpty() ? null
-            : instant(req.expiresAt(), "expiresAt"));
-      }
-      if (req.idleTimeoutSeconds() != null) {
-        if (req.idleTimeoutSeconds() < 0) {
-          throw ApiException.badRequest("idleTimeoutSeconds must be 0 (never suspend) or positive");
-        }
-        b = catalog.withRequestId(requestId + ":idle").setIdleTimeout(project, current,
-            Duration.ofSeconds(req.idleTimeoutSeconds()));
-      }
-      if (req.name() != null && !req.name().equals(current)) {
-        checkName(CatalogLimits.BRANCH_NAME, req.name(), "branch");
-        b = catalog.withRequestId(requestId + ":rename").renameBranch(project, current, req.name());
-      }
-      return branch(b, false);
     });
   }
 
+  private Views.Branch update(String requestId, String project, String current, Views.UpdateBranch req) {
+    CatalogModel.Branch b = catalog.getBranch(project, current);
+    // One request id per change: the catalog refuses a reused id for a different command.
+    if (req.isProtected() != null) {
+      b = catalog.withRequestId(requestId + ":protect").setProtected(project, current, req.isProtected());
+    }
+    if (req.expiresAt() != null) {
+      b = catalog.withRequestId(requestId + ":expiry").setExpiry(project, current, req.expiresAt().isEmpty() ? null
+          : Forks.instant(req.expiresAt(), "expiresAt"));
+    }
+    if (req.idleTimeoutSeconds() != null) {
+      if (req.idleTimeoutSeconds() < 0) {
+        throw ApiException.badRequest("idleTimeoutSeconds must be 0 (never suspend) or positive");
+      }
+      b = catalog.withRequestId(requestId + ":idle").setIdleTimeout(project, current,
+          Duration.ofSeconds(req.idleTimeoutSeconds()));
+    }
+    if (req.name() != null && !req.name().equals(current)) {
+      checkName(CatalogLimits.BRANCH_NAME, req.name(), "branch");
+      b = catalog.withRequestId(requestId + ":rename").renameBranch(project, current, req.name());
+    }
+    return branch(b, false);
+  }
+
+  /**
+   * Deletes the branch. A retry of a delete that was done (after a restart of this process, when
+   * the branch is gone) sends the catalog the same command, which answers as it did the first time.
+   */
   public Views.DeleteResult deleteBranch(String requestId, String project, String name) {
     return call(() -> {
-      CatalogModel.Branch b = catalog.getBranch(project, name);
-      // Refusals (children, protected, root) come from the catalog before anything is stopped.
-      if (b.parent().isEmpty()) {
-        throw new ApiException(409, "IS_ROOT", "branch " + name + " is the project's root branch and cannot be"
-            + " deleted");
+      try (BranchLocks.Held ignored = locks.lock(project, List.of(name), List.of())) {
+        Optional<CatalogModel.Branch> found = findBranch(project, name);
+        if (found.isEmpty()) {
+          CatalogModel.Branch d = catalog.withRequestId(requestId).deleteBranch(project, name);
+          return new Views.DeleteResult(name, d.timeline().id().hex());
+        }
+        CatalogModel.Branch b = found.get();
+        // Refusals (children, protected, root) come before anything is stopped.
+        if (b.parent().isEmpty()) {
+          throw new ApiException(409, "IS_ROOT", "branch " + name + " is the project's root branch and cannot be"
+              + " deleted");
+        }
+        if (b.isProtected()) {
+          throw new ApiException(409, "PROTECTED", "branch " + name + " is protected; unprotect it first (ramify"
+              + " branch protect " + name + " --off)");
+        }
+        List<String> children = catalog.listBranches(project).stream().filter(c -> c.parent().orElse("")
+            .equals(name)).map(CatalogModel.Branch::name).toList();
+        if (!children.isEmpty()) {
+          throw new ApiException(409, "HAS_CHILDREN", "branch " + name + " has child branches " + children
+              + "; delete them first");
+        }
+        computes.stop(null, null, b.timeline().id(), EndpointState.STOPPED, "deleted");
+        CatalogModel.Branch d = catalog.withRequestId(requestId).deleteBranch(project, name);
+        LOG.info("branch {}/{} deleted (timeline {} tombstoned)", project, name, d.timeline().id().shortForm());
+        return new Views.DeleteResult(name, d.timeline().id().hex());
       }
-      if (b.isProtected()) {
-        throw new ApiException(409, "PROTECTED", "branch " + name + " is protected; unprotect it first (ramify"
-            + " branch protect " + name + " --off)");
-      }
-      List<String> children = catalog.listBranches(project).stream().filter(c -> c.parent().orElse("").equals(name))
-          .map(CatalogModel.Branch::name).toList();
-      if (!children.isEmpty()) {
-        throw new ApiException(409, "HAS_CHILDREN", "branch " + name + " has child branches " + children
-            + "; delete them first");
-      }
-      computes.stop(null, null, b.timeline().id(), EndpointState.STOPPED, "deleted");
-      CatalogModel.Branch d = catalog.withRequestId(requestId).deleteBranch(project, name);
-      LOG.info("branch {}/{} deleted (timeline {} tombstoned)", project, name, d.timeline().id().shortForm());
-      return new Views.DeleteResult(name, d.timeline().id().hex());
     });
   }
 
@@ -271,7 +306,7 @@ public final class ControlPlane implements AutoCloseable {
   public Views.Branch startCompute(String project, String name) {
     return call(() -> {
       CatalogModel.Branch b = catalog.getBranch(project, name);
-      awaitShardsKnow(b.timeline().id());
+      forks.awaitShardsKnow(b.timeline().id());
       computes.start(b);
       return branch(catalog.getBranch(project, name), false);
     });
@@ -316,7 +351,7 @@ public final class ControlPlane implements AutoCloseable {
           "branch " + name + " has no parent; name the branch to compare with (against=...)"));
       CatalogModel.Branch other = catalog.getBranch(project, otherName);
       return new BranchDiff(config, wal, pages, catalog, branch -> {
-        awaitShardsKnow(branch.timeline().id());
+        forks.awaitShardsKnow(branch.timeline().id());
         return computes.start(branch);
       }).diff(b, other);
     });
@@ -324,143 +359,26 @@ public final class ControlPlane implements AutoCloseable {
 
   // ---- helpers ----
 
-  /** Where to fork: the parent's durable head, the record end at or before an LSN, or at a time. */
-  private Lsn forkPoint(CatalogModel.Branch parent, String lsnText, String timeText) {
-    TimelineId tl = parent.timeline().id();
-    TimelineStatus s = WalClient.await(wal.status(tl));
-    Lsn head = Lsn.of(s.getLastRecordEnd());
-    Lsn lowest = Lsn.of(Math.max(s.getForkLsn(), s.getWalTrimmedBelow()));
-    if (lsnText == null && timeText == null) {
-      checkpointIfRunning(parent);
-      // Status again: the CHECKPOINT moved the head. last_record_end is a record end by definition.
-      return Lsn.of(WalClient.await(wal.status(tl)).getLastRecordEnd());
-    }
-    if (lsnText != null) {
-      Lsn x;
-      try {
-        x = Lsn.parse(lsnText);
-      } catch (IllegalArgumentException e) {
-        throw ApiException.badRequest("'" + lsnText + "' is not an LSN; write it as Postgres does, e.g. 0/3000028");
-      }
-      if (x.value() > head.value()) {
-        throw new ApiException(422, "BEYOND_END", "LSN " + x + " is beyond branch " + parent.name()
-            + "'s durable WAL end " + head + "; pick an LSN at or below it (or omit it to branch at the head)");
-      }
-      if (x.value() <= lowest.value()) {
-        throw new ApiException(422, "OUT_OF_WINDOW", "LSN " + x + " is before the history branch " + parent.name()
-            + " keeps (from " + lowest + "); pick a later LSN");
-      }
-      return WalClient.await(wal.recordEndAtOrBefore(tl, x));
-    }
-    Instant t = instant(timeText, "time");
-    if (t.isAfter(Instant.now())) {
-      throw new ApiException(422, "BEYOND_END", "time " + t + " is in the future; pick a time in the past");
-    }
-    Duration window = catalog.getProject(parent.project()).historyWindow();
-    if (t.isBefore(Instant.now().minus(window))) {
-      throw new ApiException(422, "OUT_OF_WINDOW", "time " + t + " is before the project's history window ("
-          + window.toHours() + " h); pick a later time");
-    }
-    Lsn x = WalClient.await(wal.lsnForTime(tl, t));
-    if (x.value() <= lowest.value()) {
-      throw new ApiException(422, "OUT_OF_WINDOW", "branch " + parent.name() + " has no commit at or before " + t
-          + " in the history it keeps; pick a later time");
-    }
-    return x;
-  }
-
-  /** A short replay for the child: ask the parent's running Postgres for a checkpoint first. */
-  private void checkpointIfRunning(CatalogModel.Branch parent) {
-    computes.running(parent.timeline().id()).ifPresent(r -> {
-      try {
-        Psql.run(r.compute().postgres().socketDir(), r.port(), config.osUser(), "CHECKPOINT", PARENT_CHECKPOINT_MAX);
-      } catch (RuntimeException e) {
-        LOG.warn("CHECKPOINT on {} before branching failed ({}); the new branch replays more WAL at start",
-            parent.name(), e.getMessage());
-      }
-    });
-  }
-
-  /** Makes (or finds, on a retry) the child timeline in ratis-wal; returns what the catalog records. */
-  private TimelineSpec fork(CatalogModel.Branch parent, Lsn at, TimelineId child) {
-    TimelineId ptl = parent.timeline().id();
-    TimelineStatus s;
+  /** The timeline as the catalog records it (also as a tombstone); empty if it does not. */
+  private Optional<CatalogModel.Timeline> recorded(TimelineId id) {
     try {
-      s = WalClient.await(wal.createFork(child, ptl, at, pages.shardCount()));
-    } catch (WalRejectedException e) {
-      if (e.code() != Rejection.Code.ALREADY_EXISTS) {
-        throw e;
-      }
-      s = WalClient.await(wal.status(child));
-      if (!TimelineId.fromBytes(s.getParent().toByteArray()).equals(ptl) || s.getForkLsn() != at.value()) {
-        throw new ApiException(409, "REQUEST_ID_REUSED", "this request id already made a different branch; use a new"
-            + " request id");
-      }
-    }
-    awaitShardsKnow(child);
-    return new TimelineSpec(child, Lsn.of(s.getForkLsn()), Seq.of(s.getForkCut()), wal.groupOf(child));
-  }
-
-  /** Page stores find new timelines by polling; computes and accounting need them known. */
-  private void awaitShardsKnow(TimelineId tl) {
-    long deadline = System.nanoTime() + ControlConfig.SHARD_DISCOVERY_MAX.toNanos();
-    for (int shard = 0; shard < pages.shardCount(); shard++) {
-      while (pages.status(shard).getTimelinesList().stream().noneMatch(t -> TimelineId.fromBytes(
-          t.getTimeline().toByteArray()).equals(tl))) {
-        if (System.nanoTime() > deadline) {
-          throw ApiException.unavailable("page-store shard " + shard + " has not picked up timeline " + tl.shortForm()
-              + " within " + ControlConfig.SHARD_DISCOVERY_MAX + "; is it connected to ratis-wal?", null);
-        }
-        sleep(50);
-      }
-    }
-  }
-
-  private boolean branchExists(String project, String name) {
-    try {
-      catalog.getBranch(project, name);
-      return true;
+      return Optional.of(catalog.getTimeline(id));
     } catch (CatalogException e) {
       if (e.code() == io.ramify.catalog.proto.Rejection.Code.NOT_FOUND) {
-        return false;
+        return Optional.empty();
       }
       throw e;
     }
   }
 
-  private Map<TimelineId, TimelineUsage> usage(List<CatalogModel.Branch> branches) {
+  private Optional<CatalogModel.Branch> findBranch(String project, String name) {
     try {
-      return pages.usage(branches.stream().map(b -> b.timeline().id()).toList());
-    } catch (RuntimeException e) {
-      LOG.warn("page stores did not report usage: {}", e.getMessage());
-      return Map.of();
-    }
-  }
-
-  /** Bytes of the branch's files at its head as Postgres sees them (WAL excluded); null if unknown. */
-  private Long logicalBytes(CatalogModel.Branch b) {
-    try {
-      long sum = 0;
-      for (var f : pages.listTree(BranchView.of(catalog, b, Long.MAX_VALUE), 0)) {
-        if (!f.getDirectory() && f.getExists() && !f.getPath().startsWith("pg_wal/")) {
-          sum += f.getSize();
-        }
+      return Optional.of(catalog.getBranch(project, name));
+    } catch (CatalogException e) {
+      if (e.code() == io.ramify.catalog.proto.Rejection.Code.NOT_FOUND) {
+        return Optional.empty();
       }
-      return sum;
-    } catch (RuntimeException e) {
-      LOG.debug("no logical size for {}: {}", b.name(), e.getMessage());
-      return null;
-    }
-  }
-
-  /** A timeline id derived from the request id, so a retried create makes no second timeline. */
-  static TimelineId derivedId(String kind, String subject, String requestId) {
-    try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest((kind + "\n" + subject + "\n" + requestId)
-          .getBytes(StandardCharsets.UTF_8));
-      return TimelineId.fromBytes(Arrays.copyOf(h, 16));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+      throw e;
     }
   }
 
@@ -479,53 +397,27 @@ public final class ControlPlane implements AutoCloseable {
     return v;
   }
 
-  private static Instant instant(String text, String field) {
-    try {
-      return Instant.parse(text);
-    } catch (DateTimeParseException e) {
-      throw ApiException.badRequest("'" + field + "' must be an ISO-8601 UTC time such as 2026-11-24T10:00:00Z, not '"
-          + text + "'");
-    }
-  }
-
   private static Views.Project project(CatalogModel.Project p) {
     return new Views.Project(p.name(), p.pgVersion(), p.createdAt().toString(), p.historyWindow().toSeconds(),
         p.defaultBranch());
   }
 
   private Views.Branch branch(CatalogModel.Branch b, boolean withSizes) {
-    return branch(b, withSizes ? usage(List.of(b)).get(b.timeline().id()) : null, withSizes);
+    return branch(b, withSizes ? sizes.now(b) : null);
   }
 
-  private Views.Branch branch(CatalogModel.Branch b, TimelineUsage usage, boolean withSizes) {
+  /** The branch as the API shows it; {@code sizes} null for a view without sizes. */
+  private static Views.Branch branch(CatalogModel.Branch b, BranchSizes.Sizes sizes) {
     var t = b.timeline();
     var e = b.endpoint();
-    Long logical = null;
-    String head = null;
-    if (withSizes) {
-      logical = logicalBytes(b);
-      try {
-        TimelineStatus s = WalClient.await(wal.status(t.id()));
-        head = Lsn.of(s.getLastRecordEnd()).toString();
-      } catch (RuntimeException ex) {
-        LOG.debug("no status for {}: {}", t.id(), ex.getMessage());
-      }
-    }
     return new Views.Branch(b.project(), b.name(), b.parent().orElse(null), t.id().hex(),
         t.parent().map(TimelineId::hex).orElse(null), t.parent().isPresent() ? t.forkLsn().toString() : null,
         b.createdAt().toString(), b.isProtected(), b.expiresAt().map(Instant::toString).orElse(null),
         b.idleTimeout().toSeconds(), new Views.Compute(e.state().name(), e.host().isEmpty() ? null : e.host(),
             e.port() == 0 ? null : e.port(), e.message().isEmpty() ? null : e.message(),
             e.updatedAt().map(Instant::toString).orElse(null)),
-        logical, ownedBytes(usage, withSizes), head);
-  }
-
-  /** A timeline with no own versions yet has no usage entry: it owns nothing. */
-  private static Long ownedBytes(TimelineUsage usage, boolean withSizes) {
-    if (!withSizes) {
-      return null;
-    }
-    return usage == null ? Long.valueOf(0) : Long.valueOf(usage.getOwnBytes());
+        sizes == null ? null : sizes.logicalBytes(), sizes == null ? null : sizes.ownedBytes(),
+        sizes == null ? null : sizes.headLsn(), sizes == null ? null : sizes.at().toString());
   }
 
   /** Maps the parts' typed failures to API errors. */

@@ -13,11 +13,12 @@ public final class Views {
 
   /**
    * One branch. {@code forkLsn} and {@code parentTimeline} are absent for the root branch;
-   * sizes are absent when the page stores did not answer.
+   * sizes are absent when the page stores did not answer, and in answers to changes.
+   * {@code sizesAt} is when the sizes were measured: a listing reuses sizes up to a few seconds old.
    */
   public record Branch(String project, String name, String parent, String timeline, String parentTimeline,
       String forkLsn, String createdAt, @JsonProperty("protected") boolean isProtected, String expiresAt, long idleTimeoutSeconds,
-      Compute compute, Long logicalBytes, Long ownedBytes, String headLsn) {}
+      Compute compute, Long logicalBytes, Long ownedBytes, String headLsn, String sizesAt) {}
 
   public record ProjectCreated(Project project, Branch mainBranch) {}
 

@@ -23,9 +23,11 @@ final class Stack implements AutoCloseable {
   final List<String> shardAddresses = new ArrayList<>();
   final PageStoreServer[] shards = new PageStoreServer[SHARDS];
   final Process[] walProcesses = new Process[3];
-  final ControlServer control;
-  final ApiClient api;
+  ControlServer control;
+  ApiClient api;
   private final Path root;
+  private final ControlConfig config;
+  private final io.ramify.proxy.ProxyConfig proxy;
 
   Stack(Path root) throws IOException, InterruptedException {
     this(root, null);
@@ -34,6 +36,7 @@ final class Stack implements AutoCloseable {
   /** With {@code proxy}: the proxy in front (idle computes checked every second). */
   Stack(Path root, io.ramify.proxy.ProxyConfig proxy) throws IOException, InterruptedException {
     this.root = root;
+    this.proxy = proxy;
     Processes.run(List.of("chmod", "o+x", root.toString()), Duration.ofSeconds(10));
     List<WalCluster.Node> nodes = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
@@ -72,8 +75,18 @@ final class Stack implements AutoCloseable {
     int gid = Integer.parseInt(Processes.run(List.of("id", "-g", "postgres"), Duration.ofSeconds(10)).trim());
     Path computes = Files.createDirectories(root.resolve("computes"));
     Processes.run(List.of("chmod", "o+x", computes.toString()), Duration.ofSeconds(10));
-    control = ControlServer.start(new ControlConfig(wal, shardAddresses, computes, "127.0.0.1",
-        computePortBase(), "postgres", uid, gid), "127.0.0.1", 0, proxy, Duration.ofSeconds(1));
+    config = new ControlConfig(wal, shardAddresses, computes, "127.0.0.1", computePortBase(), "postgres", uid, gid);
+    control = ControlServer.start(config, "127.0.0.1", 0, proxy, Duration.ofSeconds(1));
+    api = new ApiClient("http://127.0.0.1:" + control.port());
+  }
+
+  /**
+   * Stops the control plane (its computes stop with it) and starts a new one on the same parts, as
+   * after a crash or an upgrade: what it knows comes from the catalog and ratis-wal alone.
+   */
+  void restartControl() throws IOException {
+    control.close();
+    control = ControlServer.start(config, "127.0.0.1", 0, proxy, Duration.ofSeconds(1));
     api = new ApiClient("http://127.0.0.1:" + control.port());
   }
 

@@ -2,10 +2,13 @@ package io.ramify.control.http;
 
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -14,127 +17,174 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The JSON-over-HTTP server of the API: the JDK's HTTP server, a bounded worker pool, one error
- * format ({@code {"code", "message"}}) for every failure, a request id per call (the client's
- * {@code Idempotency-Key} header when it sends one, so a retried call is recognised), and a log
- * line per request that failed.
+ * The JSON-over-HTTP server of the API: the JDK's HTTP server with an exchange per virtual thread
+ * and deadlines for slow clients ({@link ClientDeadlines}), a bounded number of requests worked on
+ * at once ({@link Workers}), one error format ({@code {"code", "message"}}) for every failure, a
+ * request id per call (the client's {@code Idempotency-Key} header when it sends one), the same
+ * answer for every request with one key ({@link Idempotency}), and a log line per request that
+ * failed.
  */
 public final class HttpApi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
-  /** Concurrent requests; branch and compute operations wait on Raft and Postgres, so a few. */
-  static final int WORKERS = 16;
-  /** Requests waiting for a worker before the server answers 503. */
-  static final int QUEUE_MAX = 256;
   /** Largest request body accepted. */
   static final int BODY_BYTES_MAX = 1 << 20;
+  /** Connections waiting for the server to accept them (the kernel's listen backlog). */
+  static final int ACCEPT_BACKLOG = 64;
   public static final String REQUEST_ID_HEADER = "Idempotency-Key";
+  /** Methods whose requests change something: their answers are kept by Idempotency-Key. */
+  private static final Set<String> CHANGING = Set.of("POST", "PUT", "PATCH", "DELETE");
 
-  public static final ObjectMapper JSON = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
-      .configure(SerializationFeature.INDENT_OUTPUT, true)
-      .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+  public static final ObjectMapper JSON = strictJson();
 
   private final HttpServer server;
-  private final ThreadPoolExecutor workers;
+  private final ClientDeadlines deadlines;
 
-  private HttpApi(HttpServer server, ThreadPoolExecutor workers) {
+  private HttpApi(HttpServer server, ClientDeadlines deadlines) {
     this.server = server;
-    this.workers = workers;
+    this.deadlines = deadlines;
+  }
+
+  /**
+   * Refuses unknown fields and values of the wrong JSON type: {@code {"name": 123}} is an error,
+   * not a branch called "123"; nor does {@code "5"} become a number or {@code 1.5} an integer.
+   */
+  private static ObjectMapper strictJson() {
+    ObjectMapper m = new ObjectMapper()
+        .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+        .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false)
+        .configure(SerializationFeature.INDENT_OUTPUT, true)
+        .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+    for (CoercionInputShape shape : List.of(CoercionInputShape.Integer, CoercionInputShape.Float,
+        CoercionInputShape.Boolean)) {
+      m.coercionConfigFor(LogicalType.Textual).setCoercion(shape, CoercionAction.Fail);
+    }
+    for (LogicalType t : List.of(LogicalType.Integer, LogicalType.Float, LogicalType.Boolean)) {
+      m.coercionConfigFor(t).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
+      m.coercionConfigFor(t).setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
+    }
+    m.coercionConfigFor(LogicalType.Boolean).setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
+    return m;
   }
 
   public static HttpApi start(String host, int port, Router router, MetricRegistry metrics) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
-    ThreadPoolExecutor workers = new ThreadPoolExecutor(WORKERS, WORKERS, 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(QUEUE_MAX), r -> {
-          Thread t = new Thread(r, "api-worker");
-          t.setDaemon(true);
-          return t;
-        }, (r, pool) -> {
-          throw new java.util.concurrent.RejectedExecutionException("busy");
-        });
-    server.setExecutor(command -> {
-      try {
-        workers.execute(command);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        LOG.warn("API busy: {} requests queued; answering 503", QUEUE_MAX);
-        throw e;
-      }
-    });
+    return start(host, port, router, metrics, ClientDeadlines.REQUEST_READ_MAX);
+  }
+
+  /** With another request deadline than {@link ClientDeadlines#REQUEST_READ_MAX} (tests). */
+  static HttpApi start(String host, int port, Router router, MetricRegistry metrics, Duration requestReadMax)
+      throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), ACCEPT_BACKLOG);
+    ClientDeadlines deadlines = new ClientDeadlines(requestReadMax, metrics.counter("api.clients_cut"));
+    server.setExecutor(deadlines.executor());
+    Handling h = new Handling(router, metrics, new Workers(), new Idempotency(System::nanoTime));
     Timer requests = metrics.timer("api.requests");
     server.createContext("/", ex -> {
       try (Timer.Context ignored = requests.time()) {
-        handle(ex, router, metrics);
+        h.handle(ex);
       }
     });
     server.start();
-    return new HttpApi(server, workers);
+    return new HttpApi(server, deadlines);
   }
 
   public int port() {
     return server.getAddress().getPort();
   }
 
-  private static void handle(HttpExchange ex, Router router, MetricRegistry metrics) throws IOException {
-    String method = ex.getRequestMethod();
-    URI uri = ex.getRequestURI();
-    String path = uri.getRawPath();
-    String requestId = ex.getRequestHeaders().getFirst(REQUEST_ID_HEADER);
-    int status;
-    Object body;
+  /** One exchange: read, answer (once per key), write. */
+  private record Handling(Router router, MetricRegistry metrics, Workers workers, Idempotency answers) {
+    void handle(HttpExchange ex) throws IOException {
+      String method = ex.getRequestMethod();
+      URI uri = ex.getRequestURI();
+      String path = uri.getRawPath();
+      Idempotency.Answer a;
+      try {
+        byte[] in = readBody(ex.getRequestBody());
+        ClientDeadlines.requestRead();
+        a = answer(method, uri, in, ex.getRequestHeaders().getFirst(REQUEST_ID_HEADER));
+      } catch (ApiException e) {
+        a = Idempotency.error(e.status(), e.code(), e.getMessage());
+      }
+      ClientDeadlines.writing();
+      ex.getResponseHeaders().set("Content-Type", a.contentType());
+      ex.sendResponseHeaders(a.status(), a.body().length == 0 ? -1 : a.body().length);
+      if (a.body().length > 0) {
+        ex.getResponseBody().write(a.body());
+      }
+      ex.close();
+      ClientDeadlines.done();
+    }
+
+    private Idempotency.Answer answer(String method, URI uri, byte[] in, String key) {
+      if (key != null && (key.isBlank() || key.length() > 128)) {
+        return Idempotency.error(400, "INVALID_ARGUMENT", REQUEST_ID_HEADER + " must be 1 to 128 characters");
+      }
+      if (key == null || !CHANGING.contains(method)) {
+        return work(method, uri, in, key == null ? UUID.randomUUID().toString() : key);
+      }
+      String target = uri.getRawQuery() == null ? uri.getRawPath() : uri.getRawPath() + "?" + uri.getRawQuery();
+      return answers.answer(key, Idempotency.describe(method, target, in), () -> work(method, uri, in, key));
+    }
+
+    private Idempotency.Answer work(String method, URI uri, byte[] in, String requestId) {
+      String path = uri.getRawPath();
+      int status;
+      Object body;
+      try {
+        Router.Match m = router.match(method, path).orElseThrow(() -> ApiException.notFound(
+            "no such resource: " + path + "; see /v1/openapi.json"));
+        Request req = new Request(method, path, m.params(), query(uri.getRawQuery()), in, requestId, JSON);
+        Object out;
+        if (m.queued()) {
+          try (Workers.Turn ignored = workers.take()) {
+            out = m.handler().handle(req);
+          }
+        } else {
+          out = m.handler().handle(req);
+        }
+        if (out instanceof Router.Response r) {
+          status = r.status();
+          body = r.body();
+        } else {
+          status = 200;
+          body = out;
+        }
+      } catch (ApiException e) {
+        metrics.counter("api.errors." + e.code()).inc();
+        if (e.status() >= 500) {
+          LOG.warn("{} {} -> {} {}: {}", method, path, e.status(), e.code(), e.getMessage(), e.getCause());
+        } else {
+          LOG.info("{} {} -> {} {}: {}", method, path, e.status(), e.code(), e.getMessage());
+        }
+        return Idempotency.error(e.status(), e.code(), e.getMessage());
+      } catch (Exception e) {
+        metrics.counter("api.errors.INTERNAL").inc();
+        LOG.error("{} {} failed", method, path, e);
+        return Idempotency.error(500, "INTERNAL", "internal error: " + e + "; the server log has details");
+      }
+      return new Idempotency.Answer(status, bytes(body), body instanceof String ? "text/plain; charset=utf-8"
+          : "application/json");
+    }
+  }
+
+  private static byte[] bytes(Object body) {
     try {
-      if (requestId != null && (requestId.isBlank() || requestId.length() > 128)) {
-        throw ApiException.badRequest(REQUEST_ID_HEADER + " must be 1 to 128 characters");
-      }
-      Router.Match m = router.match(method, path).orElseThrow(() -> ApiException.notFound(
-          "no such resource: " + path + "; see /v1/openapi.json"));
-      byte[] in = readBody(ex.getRequestBody());
-      Request req = new Request(method, path, m.params(), query(uri.getRawQuery()), in,
-          requestId == null ? UUID.randomUUID().toString() : requestId, JSON);
-      Object out = m.handler().handle(req);
-      if (out instanceof Router.Response r) {
-        status = r.status();
-        body = r.body();
-      } else {
-        status = 200;
-        body = out;
-      }
-    } catch (ApiException e) {
-      status = e.status();
-      body = new ApiException.Body(e.code(), e.getMessage());
-      metrics.counter("api.errors." + e.code()).inc();
-      if (status >= 500) {
-        LOG.warn("{} {} -> {} {}: {}", method, path, status, e.code(), e.getMessage(), e.getCause());
-      } else {
-        LOG.info("{} {} -> {} {}: {}", method, path, status, e.code(), e.getMessage());
-      }
-    } catch (Exception e) {
-      status = 500;
-      body = new ApiException.Body("INTERNAL", "internal error: " + e + "; the server log has details");
-      metrics.counter("api.errors.INTERNAL").inc();
-      LOG.error("{} {} failed", method, path, e);
+      return body == null ? new byte[0] : body instanceof byte[] b ? b
+          : body instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : JSON.writeValueAsBytes(body);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("an answer does not serialize: " + body.getClass(), e);
     }
-    byte[] bytes = body == null ? new byte[0]
-        : body instanceof byte[] b ? b : body instanceof String s ? s.getBytes(StandardCharsets.UTF_8)
-        : JSON.writeValueAsBytes(body);
-    ex.getResponseHeaders().set("Content-Type", body instanceof String ? "text/plain; charset=utf-8"
-        : "application/json");
-    ex.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
-    if (bytes.length > 0) {
-      ex.getResponseBody().write(bytes);
-    }
-    ex.close();
   }
 
   private static byte[] readBody(InputStream in) throws IOException {
@@ -162,6 +212,6 @@ public final class HttpApi implements AutoCloseable {
   @Override
   public void close() {
     server.stop(1);
-    workers.shutdownNow();
+    deadlines.close();
   }
 }

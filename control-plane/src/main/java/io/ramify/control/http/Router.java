@@ -16,14 +16,24 @@ public final class Router {
   /** A response with a status other than 200, or with no body. */
   public record Response(int status, Object body) {}
 
-  private record Route(String method, String[] parts, Handler handler) {}
+  private record Route(String method, String[] parts, Handler handler, boolean queued) {}
 
-  public record Match(Handler handler, Map<String, String> params) {}
+  /** {@code queued}: the request waits for a worker's turn before its handler runs. */
+  public record Match(Handler handler, Map<String, String> params, boolean queued) {}
 
   private final List<Route> routes = new ArrayList<>();
 
   public Router add(String method, String template, Handler handler) {
-    routes.add(new Route(method, split(template), handler));
+    routes.add(new Route(method, split(template), handler, true));
+    return this;
+  }
+
+  /**
+   * A route served without waiting for a worker, so it answers while every worker is busy: its
+   * handler must be cheap and must not wait on other services (health, metrics, documents).
+   */
+  public Router addUnqueued(String method, String template, Handler handler) {
+    routes.add(new Route(method, split(template), handler, false));
     return this;
   }
 
@@ -48,7 +58,7 @@ public final class Router {
       Map<String, String> params = matchParts(r.parts(), parts);
       if (params != null) {
         if (r.method().equals(method)) {
-          return Optional.of(new Match(r.handler(), params));
+          return Optional.of(new Match(r.handler(), params, r.queued()));
         }
         pathKnown = true;
       }

@@ -1,0 +1,202 @@
+package io.ramify.control;
+
+import io.ramify.catalog.client.CatalogClient;
+import io.ramify.catalog.client.CatalogModel;
+import io.ramify.catalog.client.CatalogModel.TimelineSpec;
+import io.ramify.common.Lsn;
+import io.ramify.common.Seq;
+import io.ramify.common.TimelineId;
+import io.ramify.control.http.ApiException;
+import io.ramify.pagestore.client.PageStoreClient;
+import io.ramify.wal.client.WalClient;
+import io.ramify.wal.client.WalRejectedException;
+import io.ramify.wal.proto.Rejection;
+import io.ramify.wal.proto.TimelineStatus;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes the timelines of branch operations in ratis-wal: where to fork (the head after a
+ * CHECKPOINT, the record end at or before an LSN, the last commit at or before a time), the fork
+ * itself, and the wait until every page-store shard knows it. A new timeline's id is derived from
+ * the operation's request id, so a retry finds the fork its first attempt made ({@link #made})
+ * and reuses it as it is, rather than forking again at a head that has moved on.
+ */
+final class Forks {
+  private static final Logger LOG = LoggerFactory.getLogger(Forks.class);
+  /** Bound on waiting for a CHECKPOINT on the parent before branching at its head. */
+  static final Duration PARENT_CHECKPOINT_MAX = Duration.ofSeconds(30);
+  /** How often a shard is asked whether it has picked up a new timeline. */
+  static final Duration SHARD_POLL_INTERVAL = Duration.ofMillis(50);
+  /** Postgres's way of writing an LSN: two 32-bit hex numbers. */
+  private static final Pattern LSN_TEXT = Pattern.compile("[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}");
+
+  private final ControlConfig config;
+  private final WalClient wal;
+  private final PageStoreClient pages;
+  private final CatalogClient catalog;
+  private final ComputeManager computes;
+
+  Forks(ControlConfig config, WalClient wal, PageStoreClient pages, CatalogClient catalog, ComputeManager computes) {
+    this.config = config;
+    this.wal = wal;
+    this.pages = pages;
+    this.catalog = catalog;
+    this.computes = computes;
+  }
+
+  /** A timeline id derived from the request id, so a retried operation makes no second timeline. */
+  static TimelineId derivedId(String kind, String subject, String requestId) {
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256").digest((kind + "\n" + subject + "\n" + requestId)
+          .getBytes(StandardCharsets.UTF_8));
+      return TimelineId.fromBytes(Arrays.copyOf(h, 16));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * The fork an earlier attempt of this request made, as the catalog must record it (known to
+   * every shard); empty when there is none. A fork of another timeline than {@code parent} (when
+   * not null) means the key was used before for something else: 409.
+   */
+  Optional<TimelineSpec> made(TimelineId child, TimelineId parent) {
+    TimelineStatus s;
+    try {
+      s = WalClient.await(wal.status(child));
+    } catch (WalRejectedException e) {
+      if (e.code() == Rejection.Code.UNKNOWN_TIMELINE) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+    if (parent != null && !TimelineId.fromBytes(s.getParent().toByteArray()).equals(parent)) {
+      throw new ApiException(409, "REQUEST_ID_REUSED", "this Idempotency-Key already made timeline "
+          + child.shortForm() + " from another branch's history than this request names; use a new key for every"
+          + " operation");
+    }
+    awaitShardsKnow(child);
+    return Optional.of(new TimelineSpec(child, Lsn.of(s.getForkLsn()), Seq.of(s.getForkCut()), wal.groupOf(child)));
+  }
+
+  /** Makes the child timeline at {@code at}; returns what the catalog records. */
+  TimelineSpec fork(CatalogModel.Branch parent, Lsn at, TimelineId child) {
+    TimelineStatus s = WalClient.await(wal.createFork(child, parent.timeline().id(), at, pages.shardCount()));
+    awaitShardsKnow(child);
+    return new TimelineSpec(child, Lsn.of(s.getForkLsn()), Seq.of(s.getForkCut()), wal.groupOf(child));
+  }
+
+  /** Where to fork: the parent's durable head, the record end at or before an LSN, or at a time. */
+  Lsn forkPoint(CatalogModel.Branch parent, String lsnText, String timeText) {
+    TimelineId tl = parent.timeline().id();
+    TimelineStatus s = WalClient.await(wal.status(tl));
+    Lsn head = Lsn.of(s.getLastRecordEnd());
+    Lsn lowest = Lsn.of(Math.max(s.getForkLsn(), s.getWalTrimmedBelow()));
+    if (lsnText == null && timeText == null) {
+      checkpointIfRunning(parent);
+      // Status again: the CHECKPOINT moved the head. last_record_end is a record end by definition.
+      return Lsn.of(WalClient.await(wal.status(tl)).getLastRecordEnd());
+    }
+    if (lsnText != null) {
+      Lsn x = parseLsn(lsnText, parent.name(), head);
+      if (x.value() > head.value()) {
+        throw beyondEnd(x.toString(), parent.name(), head);
+      }
+      if (x.value() <= lowest.value()) {
+        throw new ApiException(422, "OUT_OF_WINDOW", "LSN " + x + " is before the history branch " + parent.name()
+            + " keeps (from " + lowest + "); pick a later LSN");
+      }
+      return WalClient.await(wal.recordEndAtOrBefore(tl, x));
+    }
+    return timePoint(parent, instant(timeText, "time"), lowest);
+  }
+
+  /**
+   * An LSN as Postgres writes it. A well-formed one above 7FFFFFFF/FFFFFFFF (which {@link Lsn}
+   * cannot hold) is beyond any WAL end, and said so.
+   */
+  private static Lsn parseLsn(String text, String branch, Lsn head) {
+    if (!LSN_TEXT.matcher(text).matches()) {
+      throw ApiException.badRequest("'" + text + "' is not an LSN; write it as Postgres does, two hex numbers of"
+          + " at most 8 digits, e.g. 0/3000028");
+    }
+    try {
+      return Lsn.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw beyondEnd(text.toUpperCase(java.util.Locale.ROOT), branch, head);
+    }
+  }
+
+  private static ApiException beyondEnd(String lsn, String branch, Lsn head) {
+    return new ApiException(422, "BEYOND_END", "LSN " + lsn + " is beyond branch " + branch + "'s durable WAL end "
+        + head + "; pick an LSN at or below it (or omit it to branch at the head)");
+  }
+
+  private Lsn timePoint(CatalogModel.Branch parent, Instant t, Lsn lowest) {
+    if (t.isAfter(Instant.now())) {
+      throw new ApiException(422, "BEYOND_END", "time " + t + " is in the future; pick a time in the past");
+    }
+    Duration window = catalog.getProject(parent.project()).historyWindow();
+    if (t.isBefore(Instant.now().minus(window))) {
+      throw new ApiException(422, "OUT_OF_WINDOW", "time " + t + " is before the project's history window ("
+          + window.toHours() + " h); pick a later time");
+    }
+    Lsn x = WalClient.await(wal.lsnForTime(parent.timeline().id(), t));
+    if (x.value() <= lowest.value()) {
+      throw new ApiException(422, "OUT_OF_WINDOW", "branch " + parent.name() + " has no commit at or before " + t
+          + " in the history it keeps; pick a later time");
+    }
+    return x;
+  }
+
+  /** A short replay for the child: ask the parent's running Postgres for a checkpoint first. */
+  private void checkpointIfRunning(CatalogModel.Branch parent) {
+    computes.running(parent.timeline().id()).ifPresent(r -> {
+      try {
+        Psql.run(r.compute().postgres().socketDir(), r.port(), config.osUser(), "CHECKPOINT", PARENT_CHECKPOINT_MAX);
+      } catch (RuntimeException e) {
+        LOG.warn("CHECKPOINT on {} before branching failed ({}); the new branch replays more WAL at start",
+            parent.name(), e.getMessage());
+      }
+    });
+  }
+
+  /** Page stores find new timelines by polling; computes and accounting need them known. */
+  void awaitShardsKnow(TimelineId tl) {
+    long deadline = System.nanoTime() + ControlConfig.SHARD_DISCOVERY_MAX.toNanos();
+    for (int shard = 0; shard < pages.shardCount(); shard++) {
+      while (pages.status(shard).getTimelinesList().stream().noneMatch(t -> TimelineId.fromBytes(
+          t.getTimeline().toByteArray()).equals(tl))) {
+        if (System.nanoTime() > deadline) {
+          throw ApiException.unavailable("page-store shard " + shard + " has not picked up timeline " + tl.shortForm()
+              + " within " + ControlConfig.SHARD_DISCOVERY_MAX + "; is it connected to ratis-wal?", null);
+        }
+        try {
+          Thread.sleep(SHARD_POLL_INTERVAL);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw ApiException.unavailable("interrupted while waiting for the page stores", e);
+        }
+      }
+    }
+  }
+
+  static Instant instant(String text, String field) {
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      throw ApiException.badRequest("'" + field + "' must be an ISO-8601 UTC time such as 2026-11-24T10:00:00Z, not '"
+          + text + "'");
+    }
+  }
+}
