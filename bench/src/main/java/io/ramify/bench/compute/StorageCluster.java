@@ -19,30 +19,33 @@ import java.util.concurrent.TimeUnit;
  * A real storage cluster on loopback: three ratis-wal nodes, each a JVM of its own (three Ratis
  * servers in one JVM stall under pgbench load; docs/architecture.md, known problems), and two
  * page-store shards in this JVM. Each node and shard has its own directory under {@code dir}; node
- * output goes to {@code dir/wal-nI.log}.
+ * output goes to {@code dir/wal-nI.log}. Each node serves its Prometheus {@code /metrics} and
+ * {@code /health} on a loopback port of its own ({@link #metricsPorts()}).
  */
-final class StorageCluster implements AutoCloseable {
-  static final int NODES = 3;
-  static final int GROUPS = 3;
-  static final int SHARDS = 2;
+public final class StorageCluster implements AutoCloseable {
+  public static final int NODES = 3;
+  public static final int GROUPS = 3;
+  public static final int SHARDS = 2;
   static final String NAME = "bench";
   static final Duration START_WAIT_MAX = Duration.ofMinutes(2);
   static final Duration LEADER_WAIT_MAX = Duration.ofSeconds(60);
   static final Duration KNOWN_WAIT_MAX = Duration.ofSeconds(60);
-  static final long NODE_HEAP_MIB = 1024;
+  public static final long NODE_HEAP_MIB = 1024;
   private static final long POLL_MILLIS = 50;
 
-  final WalCluster wal;
-  final List<String> shardAddresses = new ArrayList<>();
+  public final WalCluster wal;
+  public final List<String> shardAddresses = new ArrayList<>();
   private final Path dir;
   private final List<Process> nodes = new ArrayList<>();
+  private final List<Integer> metricsPorts = new ArrayList<>();
   private final List<PageStoreServer> shards = new ArrayList<>();
 
-  StorageCluster(Path dir) throws IOException, InterruptedException {
+  public StorageCluster(Path dir) throws IOException, InterruptedException {
     this.dir = dir;
     List<WalCluster.Node> spec = new ArrayList<>();
     for (int i = 0; i < NODES; i++) {
       spec.add(new WalCluster.Node("n" + i, "127.0.0.1", FreePorts.next()));
+      metricsPorts.add(FreePorts.next());
     }
     wal = new WalCluster(NAME, spec, GROUPS);
     try {
@@ -74,17 +77,22 @@ final class StorageCluster implements AutoCloseable {
     return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx" + NODE_HEAP_MIB + "m",
         "-cp", System.getProperty("java.class.path"), WalNode.class.getName(), wal.name(), peers.toString(),
-        Integer.toString(GROUPS), "n" + i, data.toString())
+        Integer.toString(GROUPS), "n" + i, data.toString(), Integer.toString(metricsPorts.get(i)))
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log(i).toFile())).start();
   }
 
-  Path log(int node) {
+  public Path log(int node) {
     return dir.resolve("wal-n" + node + ".log");
   }
 
   /** The node processes, for CPU accounting. */
-  List<Long> nodePids() {
+  public List<Long> nodePids() {
     return nodes.stream().map(Process::pid).toList();
+  }
+
+  /** Loopback ports of the nodes' {@code /metrics} and {@code /health}, in node order. */
+  public List<Integer> metricsPorts() {
+    return List.copyOf(metricsPorts);
   }
 
   /** Waits until every node prints that it serves and every Raft group answers a query. */
@@ -119,7 +127,7 @@ final class StorageCluster implements AutoCloseable {
    * hand-over in the middle of a measurement stalls appends for a second or more. Returns whether
    * it happened within {@link #LEADER_WAIT_MAX}.
    */
-  boolean awaitPreferredLeader(WalClient c, TimelineId tl) throws InterruptedException {
+  public boolean awaitPreferredLeader(WalClient c, TimelineId tl) throws InterruptedException {
     String preferred = wal.nodes().get(c.groupOf(tl) % NODES).id();
     long deadline = System.nanoTime() + LEADER_WAIT_MAX.toNanos();
     while (System.nanoTime() < deadline) {
@@ -132,7 +140,7 @@ final class StorageCluster implements AutoCloseable {
   }
 
   /** Waits until every shard lists {@code tl}: shards discover new timelines by polling ratis-wal. */
-  void awaitKnown(TimelineId tl) throws IOException, InterruptedException {
+  public void awaitKnown(TimelineId tl) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + KNOWN_WAIT_MAX.toNanos();
     for (PageStoreServer s : shards) {
       while (!s.healthJson().contains(tl.hex())) {
@@ -145,7 +153,7 @@ final class StorageCluster implements AutoCloseable {
     }
   }
 
-  List<PageStoreServer> shards() {
+  public List<PageStoreServer> shards() {
     return shards;
   }
 
