@@ -67,7 +67,65 @@ public final class CpuMeter {
 
   /** The postmaster's tree: see the class comment. */
   private static long postgresTicks(long postmaster) throws IOException {
-    return treeTicks(processTable(), postmaster);
+    return treeTicks(postmaster);
+  }
+
+  /** Attempts at a consistent read of a process tree before the last one is taken as it is. */
+  static final int TREE_READS_MAX = 10;
+
+  /**
+   * Ticks of the tree rooted at {@code root} now (see the class comment); 0 when the root is gone.
+   * A child reaped while /proc is being read would be counted twice (alive, then in its parent's
+   * cutime when the parent is read after it: pids wrap around) or not at all, so the reaped-children
+   * time of the tree's parents is read before and after the read of /proc, and the read is
+   * repeated when any of them changed meanwhile.
+   */
+  public static long treeTicks(long root) throws IOException {
+    Map<Long, long[]> table = processTable();
+    long sum = treeTicks(table, root);
+    for (int attempt = 1; attempt <= TREE_READS_MAX; attempt++) {
+      Map<Long, Long> before = new java.util.HashMap<>();
+      for (long pid : parentsInTree(table, root)) {
+        before.put(pid, reapedChildrenTicks(pid));
+      }
+      table = processTable();
+      sum = treeTicks(table, root);
+      boolean stable = true;
+      for (long pid : parentsInTree(table, root)) {
+        long[] t = table.get(pid);
+        Long b = before.get(pid);
+        if (b == null || b != t[3] + t[4] || reapedChildrenTicks(pid) != b) {
+          stable = false;
+          break;
+        }
+      }
+      if (stable) {
+        return sum;
+      }
+    }
+    return sum;
+  }
+
+  private static List<Long> parentsInTree(Map<Long, long[]> table, long root) {
+    java.util.Set<Long> parents = new java.util.HashSet<>();
+    table.forEach((pid, s) -> parents.add(s[0]));
+    List<Long> out = new java.util.ArrayList<>();
+    java.util.ArrayDeque<Long> todo = new java.util.ArrayDeque<>();
+    if (table.containsKey(root)) {
+      todo.add(root);
+    }
+    while (!todo.isEmpty()) {
+      long pid = todo.poll();
+      if (parents.contains(pid)) {
+        out.add(pid);
+        table.forEach((p, s) -> {
+          if (s[0] == pid) {
+            todo.add(p);
+          }
+        });
+      }
+    }
+    return out;
   }
 
   /** Every process now: pid to {parent pid, utime, stime, cutime, cstime}, one read of /proc. */
@@ -90,11 +148,8 @@ public final class CpuMeter {
     return out;
   }
 
-  /**
-   * Ticks of the tree rooted at {@code root} in {@code table} (see the class comment); 0 when the
-   * root is gone.
-   */
-  public static long treeTicks(Map<Long, long[]> table, long root) {
+  /** Ticks of the tree rooted at {@code root} in {@code table}; 0 when the root is gone. */
+  private static long treeTicks(Map<Long, long[]> table, long root) {
     Map<Long, List<Long>> children = new java.util.HashMap<>();
     table.forEach((pid, s) -> children.computeIfAbsent(s[0], k -> new java.util.ArrayList<>()).add(pid));
     long sum = 0;

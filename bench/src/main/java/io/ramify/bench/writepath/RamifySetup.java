@@ -19,9 +19,8 @@ import java.util.Map;
 
 /**
  * Stock Postgres 15 as a Ramify compute: a storage cluster ({@link StorageCluster}: three
- * ratis-wal node JVMs, two page-store shards in the benchmark's JVM) and the compute-adapter with
- * its Postgres in a JVM of its own ({@link ComputeNode}) on a new root timeline. Its cost is all
- * of those processes; the benchmark's own JVM is counted with the shards it hosts.
+ * ratis-wal node JVMs, two page-store shard JVMs) and the compute-adapter with its Postgres in a
+ * JVM of its own ({@link ComputeNode}) on a new root timeline. Its cost is all of those processes.
  */
 final class RamifySetup implements Setup {
   static final String KEY = "ramify";
@@ -38,7 +37,7 @@ final class RamifySetup implements Setup {
   record StorageSample(WalScrape.Snapshot wal, Map<String, Long> computeCounts) {}
 
   RamifySetup(Path dir) throws Exception {
-    cluster = new StorageCluster(Files.createDirectories(dir.resolve("cluster")));
+    cluster = new StorageCluster(Files.createDirectories(dir.resolve("cluster")), true);
     try {
       wal = WalClient.connect(cluster.wal, WalClientConfig.DEFAULT);
       WalClient.await(wal.createRoot(timeline, StorageCluster.SHARDS));
@@ -82,15 +81,18 @@ final class RamifySetup implements Setup {
   }
 
   @Override
-  public Map<String, Long> cpuTicks(Map<Long, long[]> table) throws IOException {
+  public Map<String, Long> cpuTicks() throws IOException {
     Map<String, Long> out = new LinkedHashMap<>();
-    out.put("postgres", CpuMeter.treeTicks(table, compute.postmasterPid()));
+    out.put("postgres", CpuMeter.treeTicks(compute.postmasterPid()));
     out.put("adapter", CpuMeter.ownTicks(compute.pid()));
     List<Long> nodes = cluster.nodePids();
     for (int i = 0; i < nodes.size(); i++) {
       out.put("n" + i, CpuMeter.ownTicks(nodes.get(i)));
     }
-    out.put("shards+bench", CpuMeter.ownTicks(ProcessHandle.current().pid()));
+    List<Long> shards = cluster.shardPids();
+    for (int i = 0; i < shards.size(); i++) {
+      out.put("shard" + i, CpuMeter.ownTicks(shards.get(i)));
+    }
     return out;
   }
 
@@ -103,7 +105,10 @@ final class RamifySetup implements Setup {
     }
     out.put("postgres", Setup.tree(table, compute.postmasterPid()));
     out.put("adapter", List.of(compute.pid()));
-    out.put("shards+bench", List.of(ProcessHandle.current().pid()));
+    List<Long> shards = cluster.shardPids();
+    for (int i = 0; i < shards.size(); i++) {
+      out.put("shard" + i, List.of(shards.get(i)));
+    }
     return out;
   }
 

@@ -19,8 +19,8 @@ interface Setup extends AutoCloseable {
 
   Endpoint endpoint();
 
-  /** CPU ticks now of each of its process groups, from one read of /proc ({@code table}). */
-  Map<String, Long> cpuTicks(Map<Long, long[]> table) throws IOException;
+  /** CPU ticks now of each of its process groups ({@link io.ramify.bench.compute.CpuMeter}). */
+  Map<String, Long> cpuTicks() throws IOException;
 
   /**
    * Per storage node (each Postgres server; each ratis-wal node), the processes whose fdatasync

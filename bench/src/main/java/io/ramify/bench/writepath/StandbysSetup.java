@@ -105,11 +105,11 @@ final class StandbysSetup implements Setup {
   }
 
   @Override
-  public Map<String, Long> cpuTicks(Map<Long, long[]> table) throws IOException {
+  public Map<String, Long> cpuTicks() throws IOException {
     Map<String, Long> out = new LinkedHashMap<>();
-    out.put("primary", CpuMeter.treeTicks(table, primary.postmasterPid()));
+    out.put("primary", CpuMeter.treeTicks(primary.postmasterPid()));
     for (int i = 0; i < standbys.size(); i++) {
-      out.put(NAMES.get(i), CpuMeter.treeTicks(table, standbyPid(i)));
+      out.put(NAMES.get(i), CpuMeter.treeTicks(standbyPid(i)));
     }
     return out;
   }

@@ -35,8 +35,8 @@ final class VanillaSetup implements Setup {
   }
 
   @Override
-  public Map<String, Long> cpuTicks(Map<Long, long[]> table) throws IOException {
-    return Map.of("postgres", CpuMeter.treeTicks(table, pg.postmasterPid()));
+  public Map<String, Long> cpuTicks() throws IOException {
+    return Map.of("postgres", CpuMeter.treeTicks(pg.postmasterPid()));
   }
 
   @Override

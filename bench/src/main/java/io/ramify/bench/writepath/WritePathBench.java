@@ -194,8 +194,9 @@ public final class WritePathBench implements Callable<Integer> {
     }
     SyncCounter.Running perf = perfDir == null ? null : SyncCounter.start(() -> syncNodes(s), perfDir);
     long self = ProcessHandle.current().pid();
-    Map<String, Long> cpu0 = s.cpuTicks(CpuMeter.processTable());
+    Map<String, Long> cpu0 = s.cpuTicks();
     long clients0 = CpuMeter.reapedChildrenTicks(self);
+    long bench0 = CpuMeter.ownTicks(self);
     long[] machine0 = CpuMeter.machineTicks();
     long t0 = System.nanoTime();
     Pgbench.Run run = null;
@@ -206,8 +207,9 @@ public final class WritePathBench implements Callable<Integer> {
       run = Pgbench.run(s.endpoint(), logs, label, seconds, w.args());
     }
     long t1 = System.nanoTime();
-    Map<String, Long> cpu1 = s.cpuTicks(CpuMeter.processTable());
+    Map<String, Long> cpu1 = s.cpuTicks();
     long clients1 = CpuMeter.reapedChildrenTicks(self);
+    long bench1 = CpuMeter.ownTicks(self);
     long[] machine1 = CpuMeter.machineTicks();
     Map<String, Long> syncs = perf == null ? null : perf.stop();
     Measurement.RamifyFigures figures = ramify == null ? null : figures(ramify, storage0);
@@ -215,8 +217,9 @@ public final class WritePathBench implements Callable<Integer> {
     Map<String, Double> cpu = new LinkedHashMap<>();
     cpu0.forEach((k, v) -> cpu.put(k, (cpu1.get(k) - v) / CpuMeter.TICKS_PER_SECOND));
     double clientCpu = (clients1 - clients0) / CpuMeter.TICKS_PER_SECOND;
+    double benchCpu = (bench1 - bench0) / CpuMeter.TICKS_PER_SECOND;
     double busy = (machine1[0] - machine0[0]) / CpuMeter.TICKS_PER_SECOND / wall;
-    double ours = (cpu.values().stream().mapToDouble(Double::doubleValue).sum() + clientCpu) / wall;
+    double ours = (cpu.values().stream().mapToDouble(Double::doubleValue).sum() + clientCpu + benchCpu) / wall;
 
     Measurement.Checkpoint checkpoint = null;
     if (w.kind() == Workload.Kind.LOAD) {
@@ -238,7 +241,7 @@ public final class WritePathBench implements Callable<Integer> {
             checkpoint.buffers()));
       }
     }
-    return new Measurement(w, s.key(), s.title(), rep, wall, run, load, cpu, clientCpu, busy, Math.max(0, busy - ours),
+    return new Measurement(w, s.key(), s.title(), rep, wall, run, load, cpu, clientCpu, benchCpu, busy, Math.max(0, busy - ours),
         syncs, figures, checkpoint);
   }
 
@@ -276,18 +279,33 @@ public final class WritePathBench implements Callable<Integer> {
         fsyncs.values().length + fsyncs.dropped(), fsyncs.dropped(), waits.summary(), deltas);
   }
 
+  /** How long the checkpointer may take to publish its statistics after a CHECKPOINT returned. */
+  static final Duration CHECKPOINT_STATS_WAIT_MAX = Duration.ofSeconds(30);
+
   /**
    * {@code CHECKPOINT} (immediate), timed, with the buffers it wrote: the delta of
-   * {@code pg_stat_bgwriter.buffers_checkpoint} around it (the checkpointer reports at the end of
-   * each checkpoint, so one that was already running when the command came is counted too).
+   * {@code pg_stat_bgwriter.buffers_checkpoint} around it. The checkpointer wakes the waiting
+   * backend before it publishes its statistics, so the figures are read once {@code
+   * checkpoints_req} has moved on (a checkpoint that was already running when the command came is
+   * counted too).
    */
   static Measurement.Checkpoint checkpoint(Endpoint e) throws Exception {
-    String q = "SELECT buffers_checkpoint FROM pg_stat_bgwriter";
-    long b0 = Long.parseLong(Sql.one(e, q));
+    String q = "SELECT checkpoints_req || ' ' || buffers_checkpoint FROM pg_stat_bgwriter";
+    String[] before = Sql.one(e, q).split(" ");
     long t0 = System.nanoTime();
     Sql.exec(e, "CHECKPOINT");
     double secs = (System.nanoTime() - t0) / 1e9;
-    return new Measurement.Checkpoint(secs, Long.parseLong(Sql.one(e, q)) - b0);
+    long deadline = System.nanoTime() + CHECKPOINT_STATS_WAIT_MAX.toNanos();
+    String[] after = Sql.one(e, q).split(" ");
+    while (Long.parseLong(after[0]) <= Long.parseLong(before[0])) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(e.name() + ": pg_stat_bgwriter.checkpoints_req still " + after[0] + " "
+            + CHECKPOINT_STATS_WAIT_MAX + " after CHECKPOINT returned");
+      }
+      Thread.sleep(10);
+      after = Sql.one(e, q).split(" ");
+    }
+    return new Measurement.Checkpoint(secs, Long.parseLong(after[1]) - Long.parseLong(before[1]));
   }
 
   static void progress(String message) {

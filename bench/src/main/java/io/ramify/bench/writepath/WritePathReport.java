@@ -25,7 +25,7 @@ final class WritePathReport {
     out.add("- configurations: " + String.join("; ", ctx.titles()));
     out.add("- Ramify: " + StorageCluster.NODES + " ratis-wal nodes (a JVM each, -Xmx" + StorageCluster.NODE_HEAP_MIB
         + "m) hosting " + StorageCluster.GROUPS + " Raft groups (the compute's timeline in group " + ctx.ramifyGroup()
-        + "), " + StorageCluster.SHARDS + " page-store shards in the benchmark's JVM, the compute-adapter and its "
+        + "), " + StorageCluster.SHARDS + " page-store shards (a JVM each), the compute-adapter and its "
         + "Postgres in a JVM of their own (-Xmx" + ComputeProcess.HEAP_MIB + "m); all on loopback on this machine");
     out.add("- standbys: made with pg_basebackup from their primary, streaming over a Unix socket, "
         + "`synchronous_standby_names = '" + StandbysSetup.SYNC_NAMES + "'`, `synchronous_commit = on`");
@@ -130,7 +130,7 @@ final class WritePathReport {
     out.add("| target | figure | limit | result |");
     out.add("|---|---:|---:|---|");
     ToDoubleFunction<Measurement> cpuPerTxn = m -> m.cpuTotalSeconds() * 1000 / m.txns();
-    target(out, "CPU ms per committed txn, Ramify (Postgres + adapter + 3 nodes + shards/bench JVM), -c " + high,
+    target(out, "CPU ms per committed txn, Ramify (Postgres + adapter + 3 nodes + 2 shards), -c " + high,
         at(ms, c4, r, cpuPerTxn), 3.5, true);
     target(out, "CPU ms per committed txn, Ramify, -c 1", at(ms, c1, r, cpuPerTxn), 5, true);
     ToDoubleFunction<Measurement> entries = m -> m.ramify().timelineEntries() / (double) m.txns();
@@ -193,7 +193,8 @@ final class WritePathReport {
   private static String byProcess(Measurement m, double scale, String format) {
     List<String> parts = new ArrayList<>();
     m.cpuSeconds().forEach((k, v) -> parts.add(k + " " + String.format(Locale.ROOT, format, v * scale)));
-    parts.add("(pgbench " + String.format(Locale.ROOT, format, m.clientCpuSeconds() * scale) + ")");
+    parts.add("(pgbench " + String.format(Locale.ROOT, format, m.clientCpuSeconds() * scale) + ", bench JVM "
+        + String.format(Locale.ROOT, format, m.benchCpuSeconds() * scale) + ")");
     return String.join(" · ", parts);
   }
 
