@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
         "Progress on stderr, a markdown report on stdout."})
 public final class ComputeBench implements Callable<Integer> {
   /** Settings both servers must share for the comparison to be fair; the report lists them. */
-  static final List<String> SETTINGS = List.of("shared_buffers", "max_connections", "max_wal_size", "min_wal_size",
+  public static final List<String> SETTINGS = List.of("shared_buffers", "max_connections", "max_wal_size", "min_wal_size",
       "checkpoint_timeout", "wal_level", "fsync", "synchronous_commit", "full_page_writes", "wal_sync_method",
       "wal_compression", "wal_recycle", "wal_init_zero", "data_checksums", "dynamic_shared_memory_type",
       "recovery_init_sync_method", "data_sync_retry");
@@ -322,7 +322,7 @@ public final class ComputeBench implements Callable<Integer> {
   }
 
   /** The postgres user must be able to walk down to the mounts and its directories. */
-  private static void allowTraversal(Path dir) throws IOException {
+  public static void allowTraversal(Path dir) throws IOException {
     for (Path p = dir.toAbsolutePath(); p != null; p = p.getParent()) {
       Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
       if (perms.add(PosixFilePermission.OTHERS_EXECUTE)) {

@@ -13,10 +13,15 @@ import java.util.stream.Stream;
  * (its postmaster, the children it reaped and the ones still alive), this JVM (the compute-adapter
  * and the page-store shards), its reaped children (pgbench, through runuser), the ratis-wal node
  * JVMs, and the whole machine, so that what other tenants of the machine used shows too.
+ *
+ * <p>A process tree's time is its root's own and reaped children's time ({@code utime + stime +
+ * cutime + cstime}) plus the same for each descendant still alive: a child that exits and is
+ * reaped in between moves its time into its parent's {@code cutime}, so the sum neither loses nor
+ * counts twice a backend that ends during a run (a child not yet reaped is still listed).
  */
-final class CpuMeter {
+public final class CpuMeter {
   /** Clock ticks per second of {@code /proc} times (getconf CLK_TCK; 100 on Linux). */
-  static final double TICKS_PER_SECOND = 100;
+  public static final double TICKS_PER_SECOND = 100;
 
   private CpuMeter() {}
 
@@ -60,23 +65,122 @@ final class CpuMeter {
     return new Usage(cores, machine, Math.max(0, machine - ours));
   }
 
-  /** The postmaster's own and reaped children's time, plus its live children's. */
+  /** The postmaster's tree: see the class comment. */
   private static long postgresTicks(long postmaster) throws IOException {
-    long[] pm = stat(postmaster);
-    long sum = pm[0] + pm[1] + pm[2] + pm[3];
-    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-      for (Path p : procs.toList()) {
-        String name = p.getFileName().toString();
-        if (!name.chars().allMatch(Character::isDigit)) {
-          continue;
+    return treeTicks(postmaster);
+  }
+
+  /** Attempts at a consistent read of a process tree before the last one is taken as it is. */
+  static final int TREE_READS_MAX = 10;
+
+  /**
+   * Ticks of the tree rooted at {@code root} now (see the class comment); 0 when the root is gone.
+   * A child reaped while /proc is being read would be counted twice (alive, then in its parent's
+   * cutime when the parent is read after it: pids wrap around) or not at all, so the reaped-children
+   * time of the tree's parents is read before and after the read of /proc, and the read is
+   * repeated when any of them changed meanwhile.
+   */
+  public static long treeTicks(long root) throws IOException {
+    Map<Long, long[]> table = processTable();
+    long sum = treeTicks(table, root);
+    for (int attempt = 1; attempt <= TREE_READS_MAX; attempt++) {
+      Map<Long, Long> before = new java.util.HashMap<>();
+      for (long pid : parentsInTree(table, root)) {
+        before.put(pid, reapedChildrenTicks(pid));
+      }
+      table = processTable();
+      sum = treeTicks(table, root);
+      boolean stable = true;
+      for (long pid : parentsInTree(table, root)) {
+        long[] t = table.get(pid);
+        Long b = before.get(pid);
+        if (b == null || b != t[3] + t[4] || reapedChildrenTicks(pid) != b) {
+          stable = false;
+          break;
         }
-        String[] f = fields(Long.parseLong(name));
-        if (f != null && Long.parseLong(f[1]) == postmaster) {
-          sum += Long.parseLong(f[11]) + Long.parseLong(f[12]);
-        }
+      }
+      if (stable) {
+        return sum;
       }
     }
     return sum;
+  }
+
+  private static List<Long> parentsInTree(Map<Long, long[]> table, long root) {
+    java.util.Set<Long> parents = new java.util.HashSet<>();
+    table.forEach((pid, s) -> parents.add(s[0]));
+    List<Long> out = new java.util.ArrayList<>();
+    java.util.ArrayDeque<Long> todo = new java.util.ArrayDeque<>();
+    if (table.containsKey(root)) {
+      todo.add(root);
+    }
+    while (!todo.isEmpty()) {
+      long pid = todo.poll();
+      if (parents.contains(pid)) {
+        out.add(pid);
+        table.forEach((p, s) -> {
+          if (s[0] == pid) {
+            todo.add(p);
+          }
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Every process now: pid to {parent pid, utime, stime, cutime, cstime}, one read of /proc. */
+  public static Map<Long, long[]> processTable() throws IOException {
+    Map<Long, long[]> out = new java.util.HashMap<>();
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path p : procs.toList()) {
+        String name = p.getFileName().toString();
+        if (name.isEmpty() || !name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        long pid = Long.parseLong(name);
+        String[] f = fields(pid);
+        if (f != null) {
+          out.put(pid, new long[] {Long.parseLong(f[1]), Long.parseLong(f[11]), Long.parseLong(f[12]),
+              Long.parseLong(f[13]), Long.parseLong(f[14])});
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Ticks of the tree rooted at {@code root} in {@code table}; 0 when the root is gone. */
+  private static long treeTicks(Map<Long, long[]> table, long root) {
+    Map<Long, List<Long>> children = new java.util.HashMap<>();
+    table.forEach((pid, s) -> children.computeIfAbsent(s[0], k -> new java.util.ArrayList<>()).add(pid));
+    long sum = 0;
+    java.util.ArrayDeque<Long> todo = new java.util.ArrayDeque<>();
+    if (table.containsKey(root)) {
+      todo.add(root);
+    }
+    while (!todo.isEmpty()) {
+      long pid = todo.poll();
+      long[] s = table.get(pid);
+      sum += s[1] + s[2] + s[3] + s[4];
+      todo.addAll(children.getOrDefault(pid, List.of()));
+    }
+    return sum;
+  }
+
+  /** A process's own ticks (all its threads; not its children's): utime + stime; 0 when gone. */
+  public static long ownTicks(long pid) {
+    long[] s = stat(pid);
+    return s[0] + s[1];
+  }
+
+  /** Ticks of the children this process reaped (cutime + cstime); 0 when gone. */
+  public static long reapedChildrenTicks(long pid) {
+    long[] s = stat(pid);
+    return s[2] + s[3];
+  }
+
+  /** Busy and total ticks of the whole machine (see {@link #machine()}). */
+  public static long[] machineTicks() throws IOException {
+    return machine();
   }
 
   /** utime, stime, cutime, cstime of a process; zeros when it is gone. */

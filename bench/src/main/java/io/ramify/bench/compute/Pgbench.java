@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * that failed (exit code, failed transactions, a log that does not match the count) is an error,
  * never a figure.
  */
-final class Pgbench {
+public final class Pgbench {
   static final Duration INIT_TIMEOUT = Duration.ofMinutes(20);
   /** Beyond the run's own duration: connection set-up, the final report, a slow server. */
   static final Duration RUN_GRACE = Duration.ofMinutes(5);
@@ -37,13 +37,13 @@ final class Pgbench {
   private Pgbench() {}
 
   /** {@code pgbench -i} as it reported itself: total seconds and its phases. */
-  record Init(double wallSeconds, double reportedSeconds, String phases) {}
+  public record Init(double wallSeconds, double reportedSeconds, String phases) {}
 
   /** One timed run: pgbench's summary and the latency percentiles of its per-transaction log. */
-  record Run(String label, double seconds, long processed, long failed, double tps, double latencyAverageMs,
+  public record Run(String label, double seconds, long processed, long failed, double tps, double latencyAverageMs,
       Latencies.Summary perTransaction) {}
 
-  static Init init(Endpoint e, int scale, Path workDir) {
+  public static Init init(Endpoint e, int scale, Path workDir) {
     long t0 = System.nanoTime();
     Processes.Result r = exec(e, workDir, INIT_TIMEOUT, List.of("-i", "-q", "-s", Integer.toString(scale)));
     double wall = (System.nanoTime() - t0) / 1e9;
@@ -62,7 +62,7 @@ final class Pgbench {
    * Runs pgbench with {@code args} (without connection options or database) and logs every
    * transaction under {@code logDir/label.*}; the log files are deleted once read.
    */
-  static Run run(Endpoint e, Path logDir, String label, int seconds, List<String> args) throws IOException {
+  public static Run run(Endpoint e, Path logDir, String label, int seconds, List<String> args) throws IOException {
     List<String> all = new ArrayList<>(args);
     all.addAll(List.of("-T", Integer.toString(seconds), "-l", "--log-prefix=" + logDir.resolve(label)));
     Processes.Result r = exec(e, logDir, Duration.ofSeconds(seconds).plus(RUN_GRACE), all);
@@ -131,7 +131,7 @@ final class Pgbench {
     return Processes.exec(cmd, timeout, workDir, ENV);
   }
 
-  static Optional<String> version() {
+  public static Optional<String> version() {
     try {
       return Optional.of(Processes.run(List.of(VanillaPostgres.binDir().resolve("pgbench").toString(), "--version"),
           Duration.ofSeconds(10)).trim());

@@ -17,15 +17,15 @@ import java.time.Duration;
 import java.util.List;
 
 /** The two systems under test, each with the operations the benchmark times on it. */
-final class Sides {
+public final class Sides {
   private Sides() {}
 
   /** The pid a Postgres data directory's postmaster.pid names. */
-  static long postmasterPid(Path pidFile) throws IOException {
+  public static long postmasterPid(Path pidFile) throws IOException {
     return Long.parseLong(Files.readAllLines(pidFile).getFirst().trim());
   }
 
-  static int osId(String flag) {
+  public static int osId(String flag) {
     return Integer.parseInt(Processes.run(List.of("id", flag, VanillaPostgres.OS_USER), Duration.ofSeconds(10)).trim());
   }
 
@@ -135,12 +135,12 @@ final class Sides {
   }
 
   /** Stock Postgres on the local disk, same binaries and settings. */
-  static final class Vanilla implements AutoCloseable {
+  public static final class Vanilla implements AutoCloseable {
     static final Duration STOP_WAIT_MAX = Duration.ofMinutes(5);
-    final VanillaPostgres pg;
-    final Endpoint endpoint;
+    public final VanillaPostgres pg;
+    public final Endpoint endpoint;
 
-    Vanilla(Path dir) {
+    public Vanilla(Path dir) {
       pg = VanillaPostgres.init(dir, List.of(), java.util.Map.of());
       endpoint = new Endpoint("vanilla", pg.socketDir(), pg.port());
     }
@@ -149,7 +149,7 @@ final class Sides {
       return Starts.vanilla(pg, endpoint, what, Double.NaN);
     }
 
-    long postmasterPid() throws IOException {
+    public long postmasterPid() throws IOException {
       return Sides.postmasterPid(pg.dataDir().resolve("postmaster.pid"));
     }
 
@@ -197,7 +197,7 @@ final class Sides {
   }
 
   /** Throws unless both servers run with the same values of {@code names}; returns them. */
-  static List<String[]> sameSettings(Endpoint a, Endpoint b, List<String> names) throws SQLException {
+  public static List<String[]> sameSettings(Endpoint a, Endpoint b, List<String> names) throws SQLException {
     var va = Sql.settings(a, names);
     var vb = Sql.settings(b, names);
     List<String[]> rows = new java.util.ArrayList<>();

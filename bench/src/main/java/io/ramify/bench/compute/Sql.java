@@ -12,18 +12,18 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /** The benchmark's own queries, over JDBC: readiness, settings, pgbench's invariants. */
-final class Sql {
+public final class Sql {
   /** Between attempts to get a first answer from a starting server. */
   static final long READY_POLL_MILLIS = 5;
   static final Duration READY_WAIT_MAX = Duration.ofMinutes(10);
 
   private Sql() {}
 
-  static Connection connect(Endpoint e) throws SQLException {
+  public static Connection connect(Endpoint e) throws SQLException {
     return DriverManager.getConnection(e.jdbcUrl());
   }
 
-  static String one(Endpoint e, String sql) throws SQLException {
+  public static String one(Endpoint e, String sql) throws SQLException {
     try (Connection c = connect(e); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
       if (!r.next()) {
         throw new SQLException("no row from " + e.name() + " for: " + sql);
@@ -32,14 +32,14 @@ final class Sql {
     }
   }
 
-  static void exec(Endpoint e, String sql) throws SQLException {
+  public static void exec(Endpoint e, String sql) throws SQLException {
     try (Connection c = connect(e); Statement s = c.createStatement()) {
       s.execute(sql);
     }
   }
 
   /** Loads the JDBC driver's classes, so that the first timed start does not pay for it. */
-  static void warmUp() {
+  public static void warmUp() {
     try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:1/postgres?connectTimeout=1")) {
       // nothing listens on port 1
     } catch (SQLException expected) {
@@ -70,7 +70,7 @@ final class Sql {
   }
 
   /** Current values of the named settings. */
-  static Map<String, String> settings(Endpoint e, List<String> names) throws SQLException {
+  public static Map<String, String> settings(Endpoint e, List<String> names) throws SQLException {
     Map<String, String> out = new LinkedHashMap<>();
     try (Connection c = connect(e); Statement s = c.createStatement()) {
       for (String n : names) {
@@ -88,7 +88,7 @@ final class Sql {
    * sum to the same; and the history holds exactly {@code historyRows} rows (one per committed
    * read-write transaction: none lost, none invented). Throws when either fails.
    */
-  static void checkInvariant(Endpoint e, long historyRows, String when) throws SQLException {
+  public static void checkInvariant(Endpoint e, long historyRows, String when) throws SQLException {
     String q = "SELECT (SELECT coalesce(sum(abalance), 0) FROM pgbench_accounts),"
         + " (SELECT coalesce(sum(bbalance), 0) FROM pgbench_branches),"
         + " (SELECT coalesce(sum(tbalance), 0) FROM pgbench_tellers),"

@@ -14,14 +14,18 @@ public final class WalNode {
 
   private WalNode() {}
 
-  /** Args: clusterName nodes(ID=HOST:PORT,...) groups nodeId dataDir. */
+  /**
+   * Args: clusterName nodes(ID=HOST:PORT,...) groups nodeId dataDir [metricsPort]; without a
+   * metrics port the node serves no /metrics and /health.
+   */
   public static void main(String[] args) throws Exception {
-    if (args.length != 5) {
-      System.err.println("usage: WalNode CLUSTER ID=HOST:PORT,... GROUPS NODE_ID DATA_DIR");
+    if (args.length != 5 && args.length != 6) {
+      System.err.println("usage: WalNode CLUSTER ID=HOST:PORT,... GROUPS NODE_ID DATA_DIR [METRICS_PORT]");
       System.exit(2);
     }
     WalCluster cluster = new WalCluster(args[0], WalCluster.parseNodes(args[1]), Integer.parseInt(args[2]));
-    WalServer.start(WalServerConfig.of(cluster, args[3], Path.of(args[4]), -1));
+    int metricsPort = args.length == 6 ? Integer.parseInt(args[5]) : -1;
+    WalServer.start(WalServerConfig.of(cluster, args[3], Path.of(args[4]), metricsPort));
     System.out.println(READY);
     System.out.flush();
     Thread.currentThread().join();
