@@ -14,7 +14,7 @@ public final class Api {
 
   public static Router routes(ControlPlane cp, com.codahale.metrics.MetricRegistry metrics) {
     Router r = new Router();
-    r.addUnqueued("GET", "/v1/metrics", req -> io.ramify.common.ops.PrometheusText.render(metrics));
+    r.addUnqueued("GET", "/v1/metrics", req -> cp.metricsText(metrics));
     r.addUnqueued("GET", "/v1/openapi.json", req -> openApi());
     r.addUnqueued("GET", "/v1/health", req -> java.util.Map.of("healthy", true));
     r.add("GET", "/v1/projects", req -> cp.listProjects());

@@ -1,5 +1,7 @@
 package io.ramify.control;
 
+import io.ramify.common.ops.PrometheusText;
+
 import io.ramify.catalog.client.CatalogClient;
 import io.ramify.catalog.client.CatalogClientConfig;
 import io.ramify.catalog.client.CatalogException;
@@ -336,6 +338,21 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /** The running compute of a branch, for tools that talk to its Postgres (diff, tests). */
+  /**
+   * The control plane's metrics and every running compute's (its adapter's {@code adapter.*} and
+   * its WAL client's {@code wal.client.*}), the latter labelled with project and branch, in the
+   * Prometheus text format.
+   */
+  public String metricsText(com.codahale.metrics.MetricRegistry own) {
+    Map<String, com.codahale.metrics.MetricRegistry> all = new java.util.HashMap<>();
+    all.put("", own);
+    for (ComputeManager.Running r : computes.all()) {
+      all.put(PrometheusText.label("project", r.project()) + "," + PrometheusText.label("branch", r.branch()),
+          r.compute().metrics());
+    }
+    return PrometheusText.render(all);
+  }
+
   public Optional<ComputeManager.Running> runningCompute(String project, String name) {
     return computes.running(catalog.getBranch(project, name).timeline().id());
   }

@@ -67,6 +67,15 @@ class BranchingEndToEndTest {
       assertEquals("main_only", sql(mainPort, "SELECT string_agg(relname, ',') FROM pg_class WHERE relname LIKE '%_only'"));
       assertEquals("dev_only", sql(devPort, "SELECT string_agg(relname, ',') FROM pg_class WHERE relname LIKE '%_only'"));
 
+      // Every running compute's own metrics are on the control plane's /v1/metrics, per branch.
+      String metrics = api.getText("/v1/metrics");
+      for (String b : List.of("main", "dev")) {
+        String fsyncs = "ramify_adapter_fuse_fsync_seconds_count{project=\"shop\",branch=\"" + b + "\"} ";
+        assertTrue(metrics.contains(fsyncs), "no " + fsyncs + "in /v1/metrics");
+        assertTrue(metrics.contains("ramify_wal_client_append_commit_seconds_count{project=\"shop\",branch=\"" + b
+            + "\"} "), "WAL client of " + b);
+      }
+
       Views.Diff diff = api.get(P + "/branches/dev/diff", Views.Diff.class);
       assertFalse(diff.schemaEqual());
       assertTrue(diff.schemaDiff().contains("+CREATE TABLE public.dev_only ("), diff.schemaDiff().toString());
