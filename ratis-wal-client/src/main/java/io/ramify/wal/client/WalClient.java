@@ -324,8 +324,11 @@ public final class WalClient implements AutoCloseable {
       List<TimelineStatus> acc) {
     QueryRequest q = QueryRequest.newBuilder().setListTimelines(io.ramify.wal.proto.ListTimelines.newBuilder()
         .setAfter(after).setMax(WalLimits.MAX_TIMELINES_LISTED)).build();
-    RaftClient c = groups.get(g);
-    return unwrap(c.async().sendReadOnly(message(q.toByteArray())), g, c, "group " + g).thenCompose(r -> {
+    Message m = message(q.toByteArray());
+    return retryingStepDown(() -> {
+      RaftClient c = groups.get(g);
+      return unwrap(c.async().sendReadOnly(m), g, c, "group " + g);
+    }, 1).thenCompose(r -> {
       acc.addAll(r.getTimelines().getTimelinesList());
       if (!r.getTimelines().getMore() || acc.isEmpty()) {
         return CompletableFuture.completedFuture(acc);
@@ -341,16 +344,45 @@ public final class WalClient implements AutoCloseable {
 
   CompletableFuture<Reply> write(TimelineId tl, WriteRequest.Builder req) {
     int g = groupOf(tl);
-    RaftClient c = groups.get(g);
-    return unwrap(c.async().send(message(req.build().toByteArray())), g, c, "group " + g + " of timeline "
-        + tl.shortForm());
+    Message m = message(req.build().toByteArray());
+    return retryingStepDown(() -> {
+      RaftClient c = groups.get(g);
+      return unwrap(c.async().send(m), g, c, "group " + g + " of timeline " + tl.shortForm());
+    }, 1);
   }
 
   private CompletableFuture<Reply> query(TimelineId tl, QueryRequest.Builder req) {
     int g = groupOf(tl);
-    RaftClient c = groups.get(g);
-    return unwrap(c.async().sendReadOnly(message(req.build().toByteArray())), g, c, "group " + g
-        + " of timeline " + tl.shortForm());
+    Message m = message(req.build().toByteArray());
+    return retryingStepDown(() -> {
+      RaftClient c = groups.get(g);
+      return unwrap(c.async().sendReadOnly(m), g, c, "group " + g + " of timeline " + tl.shortForm());
+    }, 1);
+  }
+
+  /**
+   * Attempts of a request that a leader refused because it was stepping down or handing over
+   * leadership. Ratis's asynchronous client does not retry those (its blocking one does): a
+   * group's leader hands over to the preferred node (peer priority) seconds after a start, and a
+   * request sent then failed for good (CI saw it). The refused request was never appended, so it
+   * is sent again.
+   */
+  static final int STEP_DOWN_ATTEMPTS_MAX = 10;
+
+  private <T> CompletableFuture<T> retryingStepDown(java.util.function.Supplier<CompletableFuture<T>> call,
+      int attempt) {
+    return call.get().exceptionallyCompose(e -> {
+      Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      boolean steppingDown = c instanceof WalUnavailableException
+          && (c.getCause() instanceof org.apache.ratis.protocol.exceptions.LeaderSteppingDownException
+          || c.getCause() instanceof org.apache.ratis.protocol.exceptions.TransferLeadershipException);
+      if (!steppingDown || attempt >= STEP_DOWN_ATTEMPTS_MAX) {
+        return CompletableFuture.failedFuture(c);
+      }
+      long delayMs = Math.min(config.backoffMax().toMillis(), config.backoffBase().toMillis() << attempt);
+      return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(delayMs, TimeUnit.MILLISECONDS))
+          .thenCompose(x -> retryingStepDown(call, attempt + 1));
+    });
   }
 
   private static Message message(byte[] b) {
