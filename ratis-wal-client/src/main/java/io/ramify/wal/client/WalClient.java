@@ -365,23 +365,31 @@ public final class WalClient implements AutoCloseable {
    * leadership. Ratis's asynchronous client does not retry those (its blocking one does): a
    * group's leader hands over to the preferred node (peer priority) seconds after a start, and a
    * request sent then failed for good (CI saw it). The refused request was never appended, so it
-   * is sent again.
+   * is sent again, for at most {@link #STEP_DOWN_RETRY_WINDOW}: longer than a leadership transfer
+   * may take (Ratis gives it the server's RPC request timeout, 10 s, when the transferee does not
+   * answer — the chaos test froze one) plus an election.
    */
-  static final int STEP_DOWN_ATTEMPTS_MAX = 10;
+  static final int STEP_DOWN_ATTEMPTS_MAX = 60;
+  static final java.time.Duration STEP_DOWN_RETRY_WINDOW = java.time.Duration.ofSeconds(30);
 
   private <T> CompletableFuture<T> retryingStepDown(java.util.function.Supplier<CompletableFuture<T>> call,
       int attempt) {
+    return retryingStepDown(call, attempt, System.nanoTime() + STEP_DOWN_RETRY_WINDOW.toNanos());
+  }
+
+  private <T> CompletableFuture<T> retryingStepDown(java.util.function.Supplier<CompletableFuture<T>> call,
+      int attempt, long deadlineNanos) {
     return call.get().exceptionallyCompose(e -> {
       Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
       boolean steppingDown = c instanceof WalUnavailableException
           && (c.getCause() instanceof org.apache.ratis.protocol.exceptions.LeaderSteppingDownException
           || c.getCause() instanceof org.apache.ratis.protocol.exceptions.TransferLeadershipException);
-      if (!steppingDown || attempt >= STEP_DOWN_ATTEMPTS_MAX) {
+      if (!steppingDown || attempt >= STEP_DOWN_ATTEMPTS_MAX || System.nanoTime() > deadlineNanos) {
         return CompletableFuture.failedFuture(c);
       }
       long delayMs = Math.min(config.backoffMax().toMillis(), config.backoffBase().toMillis() << attempt);
       return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(delayMs, TimeUnit.MILLISECONDS))
-          .thenCompose(x -> retryingStepDown(call, attempt + 1));
+          .thenCompose(x -> retryingStepDown(call, attempt + 1, deadlineNanos));
     });
   }
 
