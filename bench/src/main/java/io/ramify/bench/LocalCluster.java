@@ -1,6 +1,8 @@
 package io.ramify.bench;
 
 import io.ramify.testsupport.FreePorts;
+import io.ramify.wal.client.WalClient;
+import io.ramify.wal.client.WalClientConfig;
 import io.ramify.wal.client.WalCluster;
 import io.ramify.wal.server.WalServer;
 import io.ramify.wal.server.WalServerConfig;
@@ -8,8 +10,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.server.RaftServer;
 
 /**
  * Three ratis-wal nodes in this JVM on loopback ports, each with its own data directory (so each
@@ -43,31 +43,15 @@ final class LocalCluster implements AutoCloseable {
   }
 
   /**
-   * Waits until each group is led by the node its priority prefers. A group first led by another
-   * node hands leadership over a little later, and a leader change in the middle of a measurement
-   * would show up as a latency spike that has nothing to do with steady-state appends.
+   * Moves each group's leadership to its preferred node (g mod 3) and waits until it is there, so
+   * no leader change falls into a measurement and leaders (and their CPU) are spread evenly.
    */
   void awaitPreferredLeaders() throws IOException, InterruptedException {
-    long deadline = System.currentTimeMillis() + SETTLE_MILLIS;
-    for (int g = 0; g < GROUPS; g++) {
-      String preferred = cluster.nodes().get(g % NODES).id();
-      while (!ledBy(g, preferred)) {
-        if (System.currentTimeMillis() > deadline) {
-          throw new IOException("group " + g + " is not led by " + preferred + " after " + SETTLE_MILLIS + " ms");
-        }
-        Thread.sleep(POLL_MILLIS);
+    try (WalClient c = WalClient.connect(cluster, WalClientConfig.DEFAULT)) {
+      if (!c.awaitBalancedLeaders(java.time.Duration.ofMillis(SETTLE_MILLIS))) {
+        throw new IOException("groups are not led by their preferred nodes after " + SETTLE_MILLIS + " ms");
       }
     }
-  }
-
-  private boolean ledBy(int group, String nodeId) throws IOException {
-    for (WalServer s : servers) {
-      RaftServer.Division d = s.raftServer().getDivision(cluster.groupId(group));
-      if (d.getInfo().isLeader()) {
-        return d.getId().equals(RaftPeerId.valueOf(nodeId)) && d.getInfo().isLeaderReady();
-      }
-    }
-    return false;
   }
 
   @Override

@@ -225,8 +225,8 @@ class WalNodeCrashLoopTest {
   }
 
   /**
-   * The commit index of {@code group} on its leader. That may be the restarted node itself: a
-   * group's preferred node (peer priority) takes its leadership back once it has caught up.
+   * The commit index of {@code group} on its leader, whichever node that is (the restarted node
+   * itself may have won an election while it was catching up).
    */
   private static long leaderCommitIndex(WalNodes nodes, String group, long deadline, String replay)
       throws Exception {

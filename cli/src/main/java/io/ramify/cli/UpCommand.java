@@ -73,6 +73,7 @@ public final class UpCommand implements Callable<Integer> {
     for (Runnable w : waits) {
       w.run();
     }
+    balanceWalLeaders(local);
     for (int s = 0; s < Local.SHARDS; s++) {
       start(local, "page-store-" + s, List.of("page-store", "--shard", Integer.toString(s), "--of",
           Integer.toString(Local.SHARDS), "--wal-nodes", local.walNodes(), "--wal-cluster-name", Local.CLUSTER,
@@ -111,6 +112,29 @@ public final class UpCommand implements Callable<Integer> {
     System.out.println("  psql \"$(bin/ramify connect dev)\"     # the proxy starts dev's compute on connect");
     System.out.println("Stop everything: bin/ramify down" + (dataDir == null ? "" : " --data-dir " + dataDir));
     return 0;
+  }
+
+  /** How long {@code up} waits for the ratis-wal groups to be led by their preferred nodes. */
+  static final java.time.Duration LEADER_BALANCE_MAX = java.time.Duration.ofSeconds(30);
+
+  /**
+   * Spreads the ratis-wal groups' leaders over the nodes (group g on node g mod 3): a leader
+   * spends about twice a follower's CPU per commit. Not balanced is no error; the cluster works.
+   */
+  private void balanceWalLeaders(Local local) throws InterruptedException {
+    java.util.List<io.ramify.wal.client.WalCluster.Node> nodes = io.ramify.wal.client.WalCluster.parseNodes(
+        local.walNodes());
+    var cluster = new io.ramify.wal.client.WalCluster(Local.CLUSTER, nodes, nodes.size());
+    try (var wal = io.ramify.wal.client.WalClient.connect(cluster, io.ramify.wal.client.WalClientConfig.DEFAULT)) {
+      if (wal.awaitBalancedLeaders(LEADER_BALANCE_MAX)) {
+        step("ratis-wal leaders spread over the nodes");
+      } else {
+        step("ratis-wal leaders not all on their preferred nodes after " + LEADER_BALANCE_MAX.toSeconds()
+            + " s (the cluster works; one node does more of the work)");
+      }
+    } catch (java.io.IOException e) {
+      step("ratis-wal client did not close cleanly: " + e.getMessage());
+    }
   }
 
   private static void step(String s) {

@@ -181,21 +181,13 @@ public final class StorageCluster implements AutoCloseable {
   }
 
   /**
-   * Waits until the group of {@code tl} is led by the node its priority prefers (group g: node g
-   * mod 3). A group first led by another node hands leadership over a little later, and that
-   * hand-over in the middle of a measurement stalls appends for a second or more. Returns whether
-   * it happened within {@link #LEADER_WAIT_MAX}.
+   * Moves every group's leadership to its preferred node (group g: node g mod 3) and waits until
+   * the group of {@code tl} is there: a hand-over in the middle of a measurement stalls appends
+   * for a second or more. Returns whether it happened within {@link #LEADER_WAIT_MAX}.
    */
   public boolean awaitPreferredLeader(WalClient c, TimelineId tl) throws InterruptedException {
-    String preferred = wal.nodes().get(c.groupOf(tl) % NODES).id();
-    long deadline = System.nanoTime() + LEADER_WAIT_MAX.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (c.leaderOf(tl).map(preferred::equals).orElse(false)) {
-        return true;
-      }
-      Thread.sleep(4 * POLL_MILLIS);
-    }
-    return false;
+    c.awaitBalancedLeaders(LEADER_WAIT_MAX);
+    return c.leaderOf(tl).map(wal.preferredNode(c.groupOf(tl)).id()::equals).orElse(false);
   }
 
   /** Waits until every shard lists {@code tl}: shards discover new timelines by polling ratis-wal. */

@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.apache.ratis.server.RaftServer;
 import org.rocksdb.CompressionType;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
@@ -76,32 +75,15 @@ final class Rig implements AutoCloseable {
   }
 
   /**
-   * Waits until every Raft group is led by the node its priority prefers (node g mod 3). A group
-   * first led by another node hands leadership over a little later, and that hand-over in the
-   * middle of a measurement stalls appends for a second or more.
+   * Moves every Raft group's leadership to its preferred node (g mod 3) and waits until it is
+   * there: a hand-over in the middle of a measurement stalls appends for a second or more.
    */
   void awaitLeaders() throws IOException, InterruptedException {
-    long deadline = System.currentTimeMillis() + LEADER_WAIT_MILLIS;
-    for (int g = 0; g < WAL_GROUPS; g++) {
-      String preferred = cluster.nodes().get(g % WAL_NODES).id();
-      while (!ledBy(g, preferred)) {
-        if (System.currentTimeMillis() > deadline) {
-          throw new IOException("Raft group " + g + " is not led by " + preferred + " after " + LEADER_WAIT_MILLIS
-              + " ms");
-        }
-        Thread.sleep(50);
+    try (WalClient c = WalClient.connect(cluster, WalClientConfig.DEFAULT)) {
+      if (!c.awaitBalancedLeaders(Duration.ofMillis(LEADER_WAIT_MILLIS))) {
+        throw new IOException("Raft groups are not led by their preferred nodes after " + LEADER_WAIT_MILLIS + " ms");
       }
     }
-  }
-
-  private boolean ledBy(int group, String nodeId) throws IOException {
-    for (WalServer s : walServers) {
-      RaftServer.Division d = s.raftServer().getDivision(cluster.groupId(group));
-      if (d.getInfo().isLeader()) {
-        return d.getId().toString().equals(nodeId) && d.getInfo().isLeaderReady();
-      }
-    }
-    return false;
   }
 
   void startShards() throws IOException {

@@ -51,6 +51,7 @@ import org.apache.ratis.util.TimeDuration;
  * WalUnavailableException}.
  */
 public final class WalClient implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WalClient.class);
   private final WalCluster cluster;
   private final WalClientConfig config;
   /** One Ratis client per group; replaced when Ratis closes it (see {@link #replaceIfClosed}). */
@@ -150,7 +151,11 @@ public final class WalClient implements AutoCloseable {
    * and chaos tests); empty when no node answers as leader.
    */
   public java.util.Optional<String> leaderOf(TimelineId tl) {
-    int g = groupOf(tl);
+    return leaderOfGroup(groupOf(tl));
+  }
+
+  /** The node that leads group {@code g} right now; empty when no node answers as its leader. */
+  public java.util.Optional<String> leaderOfGroup(int g) {
     for (WalCluster.Node n : cluster.nodes()) {
       try {
         var info = groups.get(g).getGroupManagementApi(cluster.peerId(n.id())).info(cluster.groupId(g));
@@ -162,6 +167,59 @@ public final class WalClient implements AutoCloseable {
       }
     }
     return java.util.Optional.empty();
+  }
+
+  /**
+   * Asks each group led by another node than its {@link WalCluster#preferredNode} to hand its
+   * leadership over, once, and waits up to {@code transferTimeout} per group (a leader refuses
+   * writes meanwhile; the client retries them). A group whose preferred node is down or behind
+   * stays where it is: nothing retries the move, so a frozen node can never make a leader step
+   * down over and over (what Ratis peer priorities did). Used when a cluster starts ({@code
+   * ramify up}) and by benchmarks; returns how many groups are led by their preferred node after.
+   */
+  public int balanceLeaders(java.time.Duration transferTimeout) {
+    int balanced = 0;
+    for (int g = 0; g < cluster.groupCount(); g++) {
+      String preferred = cluster.preferredNode(g).id();
+      java.util.Optional<String> leader = leaderOfGroup(g);
+      if (leader.isPresent() && !leader.get().equals(preferred)) {
+        try {
+          RaftClientReply r = groups.get(g).admin().transferLeadership(cluster.peerId(preferred),
+              cluster.peerId(leader.get()), transferTimeout.toMillis());
+          if (!r.isSuccess()) {
+            LOG.info("group {}: leadership stays on {}: {}", g, leader.get(), r.getException());
+          }
+        } catch (IOException | RuntimeException e) {
+          LOG.info("group {}: leadership stays on {}: {}", g, leader.get(), e.toString());
+        }
+        leader = leaderOfGroup(g);
+      }
+      if (leader.map(preferred::equals).orElse(false)) {
+        balanced++;
+      }
+    }
+    return balanced;
+  }
+
+  /** Bound on one hand-over when {@link #awaitBalancedLeaders} moves a group. */
+  static final java.time.Duration LEADER_TRANSFER_TIMEOUT = java.time.Duration.ofSeconds(5);
+
+  /**
+   * Calls {@link #balanceLeaders} until every group is led by its preferred node or {@code within}
+   * passed (a fresh cluster may still be electing); returns whether all groups are. For cluster
+   * start and benchmarks, where every node is up.
+   */
+  public boolean awaitBalancedLeaders(java.time.Duration within) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (true) {
+      if (balanceLeaders(LEADER_TRANSFER_TIMEOUT) == cluster.groupCount()) {
+        return true;
+      }
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(200);
+    }
   }
 
   static ByteString id(TimelineId tl) {
@@ -363,11 +421,10 @@ public final class WalClient implements AutoCloseable {
   /**
    * Attempts of a request that a leader refused because it was stepping down or handing over
    * leadership. Ratis's asynchronous client does not retry those (its blocking one does): a
-   * group's leader hands over to the preferred node (peer priority) seconds after a start, and a
-   * request sent then failed for good (CI saw it). The refused request was never appended, so it
+   * leader refuses writes while it hands its group over ({@link #balanceLeaders}), and a request
+   * sent then failed for good (CI saw it). The refused request was never appended, so it
    * is sent again, for at most {@link #STEP_DOWN_RETRY_WINDOW}: longer than a leadership transfer
-   * may take (Ratis gives it the server's RPC request timeout, 10 s, when the transferee does not
-   * answer — the chaos test froze one) plus an election.
+   * may take plus an election.
    */
   static final int STEP_DOWN_ATTEMPTS_MAX = 60;
   static final java.time.Duration STEP_DOWN_RETRY_WINDOW = java.time.Duration.ofSeconds(30);

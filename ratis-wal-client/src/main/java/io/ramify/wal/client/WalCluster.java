@@ -12,8 +12,12 @@ import org.apache.ratis.protocol.RaftPeerId;
 /**
  * The shape of a ratis-wal cluster that servers and clients agree on: its name, its nodes, and
  * how many Raft groups they host. Group ids are derived from the cluster name, so every node and
- * client computes the same groups without coordination. Group {@code i} prefers node
- * {@code i mod nodes} as leader (Ratis peer priority), which spreads leaders over the nodes.
+ * client computes the same groups without coordination. Every peer has the same Ratis priority:
+ * with priorities, a leader hands its group to the higher-priority peer whenever that one has
+ * caught up, and with another node frozen that hand-over failed and was retried over and over,
+ * refusing writes for more than 30 s (the chaos crash loop saw it on CI). Leaders are spread
+ * instead by an explicit, one-shot {@link WalClient#balanceLeaders}: group {@code i} goes to its
+ * {@link #preferredNode} {@code i mod nodes}.
  */
 public record WalCluster(String name, List<Node> nodes, int groupCount) {
   /** One node: id {@code n0}, {@code n1}, ... and its Raft (gRPC) address. */
@@ -64,10 +68,14 @@ public record WalCluster(String name, List<Node> nodes, int groupCount) {
     List<RaftPeer> peers = new ArrayList<>();
     for (int j = 0; j < nodes.size(); j++) {
       Node n = nodes.get(j);
-      peers.add(RaftPeer.newBuilder().setId(n.id()).setAddress(n.address())
-          .setPriority(j == index % nodes.size() ? 1 : 0).build());
+      peers.add(RaftPeer.newBuilder().setId(n.id()).setAddress(n.address()).build());
     }
     return RaftGroup.valueOf(groupId(index), peers);
+  }
+
+  /** The node that should lead group {@code index} when every node is up: leaders spread evenly. */
+  public Node preferredNode(int index) {
+    return nodes.get(index % nodes.size());
   }
 
   public Node node(String id) {
