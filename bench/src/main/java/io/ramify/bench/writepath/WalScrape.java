@@ -22,8 +22,12 @@ final class WalScrape {
   static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
-  /** Per group (by index): commit index and appended bytes. */
-  record Snapshot(long[] commitIndex, long[] appendedBytes) {}
+  /**
+   * Per group (by index): commit index and appended bytes; and over all groups and nodes, the
+   * queries answered (page stores' reads, listings, the compute's status reads) and how many of
+   * them were long polls that waited for an append.
+   */
+  record Snapshot(long[] commitIndex, long[] appendedBytes, long queries, long longPolls) {}
 
   private WalScrape() {}
 
@@ -34,14 +38,19 @@ final class WalScrape {
     long[] bytes = new long[groups];
     java.util.Arrays.fill(commit, -1);
     java.util.Arrays.fill(bytes, -1);
+    long queries = 0;
+    long longPolls = 0;
     for (int port : metricsPorts) {
       Map<String, Double> m = metrics(port);
       for (int g = 0; g < groups; g++) {
+        String id8 = groupIds8.get(g);
         commit[g] = Math.max(commit[g], value(m, "ramify_wal_group" + g + "_commit_index", port));
-        bytes[g] = Math.max(bytes[g], value(m, "ramify_wal_group_" + groupIds8.get(g) + "_appended_bytes_total", port));
+        bytes[g] = Math.max(bytes[g], value(m, "ramify_wal_group_" + id8 + "_appended_bytes_total", port));
+        queries += value(m, "ramify_wal_group_" + id8 + "_queries_total", port);
+        longPolls += value(m, "ramify_wal_group_" + id8 + "_long_polls_total", port);
       }
     }
-    return new Snapshot(commit, bytes);
+    return new Snapshot(commit, bytes, queries, longPolls);
   }
 
   private static long value(Map<String, Double> m, String name, int port) throws IOException {

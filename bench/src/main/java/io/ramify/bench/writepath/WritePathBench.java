@@ -274,6 +274,8 @@ public final class WritePathBench implements Callable<Integer> {
         deltas.put(k, d);
       }
     });
+    deltas.put("ratis-wal.queries (all groups and nodes)", after.wal().queries() - before.wal().queries());
+    deltas.put("ratis-wal.long_polls", after.wal().longPolls() - before.wal().longPolls());
     return new Measurement.RamifyFigures(after.wal().commitIndex()[g] - before.wal().commitIndex()[g], allEntries,
         after.wal().appendedBytes()[g] - before.wal().appendedBytes()[g], allBytes,
         fsyncs.values().length + fsyncs.dropped(), fsyncs.dropped(), waits.summary(), deltas);

@@ -26,7 +26,9 @@ final class WritePathReport {
     out.add("- Ramify: " + StorageCluster.NODES + " ratis-wal nodes (a JVM each, -Xmx" + StorageCluster.NODE_HEAP_MIB
         + "m) hosting " + StorageCluster.GROUPS + " Raft groups (the compute's timeline in group " + ctx.ramifyGroup()
         + "), " + StorageCluster.SHARDS + " page-store shards (a JVM each), the compute-adapter and its "
-        + "Postgres in a JVM of their own (-Xmx" + ComputeProcess.HEAP_MIB + "m); all on loopback on this machine");
+        + "Postgres in a JVM of their own (-Xmx" + ComputeProcess.HEAP_MIB + "m); all on loopback on this machine"
+        + (StorageCluster.serverJavaOptions().isEmpty() ? "" : "; extra JVM options of every server: `"
+        + String.join(" ", StorageCluster.serverJavaOptions()) + "`"));
     out.add("- standbys: made with pg_basebackup from their primary, streaming over a Unix socket, "
         + "`synchronous_standby_names = '" + StandbysSetup.SYNC_NAMES + "'`, `synchronous_commit = on`");
     out.add("- each run after a " + b.warmupSeconds + " s warm-up of the same workload; " + b.repetitions
@@ -109,8 +111,8 @@ final class WritePathReport {
         List<String> c = new ArrayList<>();
         m.ramify().computeCountDeltas().forEach((k, v) -> c.add(k + " " + String.format(Locale.ROOT, "%.2f",
             v / (double) m.txns())));
-        out.add("Ramify, repetition " + m.rep() + ", the compute's counts per committed txn (counters, and calls of "
-            + "each timer): " + String.join(", ", c) + ".");
+        out.add("Ramify, repetition " + m.rep() + ", counts per committed txn (the compute's counters and calls of "
+            + "each timer; the Raft reads ratis-wal answered): " + String.join(", ", c) + ".");
         out.add("");
       }
     }

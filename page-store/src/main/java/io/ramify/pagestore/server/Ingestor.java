@@ -19,13 +19,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pulls this shard's ops from ratis-wal and stores them. One daemon thread runs rounds: list every
- * timeline, then for each one behind, pull chunks from the ingested seq + 1 and write each chunk
- * and the new ingested seq in one (unsynced) batch; a chunk with no op for this shard (WAL, other
- * shards' blocks) writes nothing. The ingested seq advances to the chunk's {@code next_seq - 1},
- * so after a restart nothing is applied twice or skipped. Acknowledgements are lazy ({@link
- * #maybeAck}): at most one per timeline every {@code ACK_INTERVAL}, each after a synced write of the
- * ingested seq, since an ack lets ratis-wal drop those ops.
+ * Pulls this shard's ops from ratis-wal and stores them. A lister thread lists every timeline
+ * (every {@code LIST_INTERVAL} at most while there is work, sooner when a reader waits for one it
+ * has not seen) and pulls those behind; a timeline that had new ops gets a follower, a virtual
+ * thread that long-polls it ({@code ReadOps} with a wait: the group's leader answers when the next
+ * append to it is applied) until it has been quiet for {@code FOLLOW_IDLE_MAX}. At most {@code
+ * MAX_FOLLOWED} timelines are followed at once; the lister pulls the rest each round. One thread
+ * at a time works on a timeline: the lister hands it to a follower and skips it while followed.
+ *
+ * <p>Each chunk and the new ingested seq are written in one (unsynced) batch; a chunk with no op
+ * for this shard (WAL, other shards' blocks) writes nothing. The ingested seq advances to the
+ * chunk's {@code next_seq - 1}, so after a restart nothing is applied twice or skipped.
+ * Acknowledgements are lazy ({@link #maybeAck}): at most one per timeline every {@code
+ * ACK_INTERVAL}, each after a synced write of the ingested seq, since an ack lets ratis-wal drop
+ * those ops.
  */
 final class Ingestor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Ingestor.class);
@@ -41,16 +48,19 @@ final class Ingestor implements AutoCloseable {
   private final Counter acks;
   private final MetricRegistry metrics;
   private final Thread thread;
+  private final Counter longPolls;
   private volatile boolean running = true;
-  private volatile int consecutiveFailures;
+  /** Failed calls to ratis-wal in a row, by the lister or any follower; reset by a success. */
+  private final java.util.concurrent.atomic.AtomicInteger consecutiveFailures =
+      new java.util.concurrent.atomic.AtomicInteger();
   private volatile String lastError;
-  /** Per timeline, the seq last acknowledged to ratis-wal and when; the ingest thread's alone. */
-  private final java.util.Map<TimelineId, Acked> acked = new java.util.HashMap<>();
+  /** Per timeline, the seq last acknowledged to ratis-wal and when; written by whoever works on it. */
+  private final java.util.Map<TimelineId, Acked> acked = new java.util.concurrent.ConcurrentHashMap<>();
 
   private record Acked(long seq, long atNanos) {}
 
-  /** Timelines that had new ops in the last round, pulled again without a listing; the ingest thread's. */
-  private final List<TimelineStatus> busy = new java.util.ArrayList<>();
+  /** The timelines followed by a long-polling thread, each with its thread. */
+  private final java.util.Map<TimelineId, Thread> followers = new java.util.concurrent.ConcurrentHashMap<>();
   private long lastListingNanos;
 
   Ingestor(PageStoreConfig config, WalClient wal, ShardDb db, IngestProgress progress, MetricRegistry metrics) {
@@ -64,6 +74,8 @@ final class Ingestor implements AutoCloseable {
     this.chunks = metrics.counter("pagestore.ingest.chunks");
     this.walFailures = metrics.counter("pagestore.ingest.wal_failures");
     this.acks = metrics.counter("pagestore.ingest.acks");
+    this.longPolls = metrics.counter("pagestore.ingest.long_polls");
+    metrics.gauge("pagestore.ingest.followed_timelines", () -> followers::size);
     this.thread = new Thread(this::run, "page-store-ingest-" + config.shard());
     thread.setDaemon(true);
   }
@@ -73,7 +85,7 @@ final class Ingestor implements AutoCloseable {
   }
 
   int consecutiveFailures() {
-    return consecutiveFailures;
+    return consecutiveFailures.get();
   }
 
   String lastError() {
@@ -86,7 +98,7 @@ final class Ingestor implements AutoCloseable {
     while (running) {
       try {
         boolean worked = round();
-        consecutiveFailures = 0;
+        consecutiveFailures.set(0);
         backoff = config.pollMin().toMillis() + 1;
         idle = worked ? config.pollMin().toMillis() : Math.min(Math.max(1, idle * 2), config.pollMax().toMillis());
         pause(idle);
@@ -94,17 +106,13 @@ final class Ingestor implements AutoCloseable {
         if (!running) {
           return;
         }
-        walFailures.inc();
-        consecutiveFailures++;
-        lastError = e.getMessage();
-        LOG.warn("shard {}: ratis-wal unavailable ({} in a row), retrying in {} ms: {}", config.shard(),
-            consecutiveFailures, backoff, e.getMessage());
+        walUnavailable(e, backoff);
         pause(backoff);
         backoff = Math.min(backoff * 2, config.walBackoffMax().toMillis());
       } catch (RuntimeException e) {
         // A local failure (disk) must not be retried blindly forever in a tight loop, but the
         // thread must not die silently either: report it and back off like an outage.
-        consecutiveFailures++;
+        consecutiveFailures.incrementAndGet();
         lastError = e.toString();
         LOG.error("shard {}: ingest round failed", config.shard(), e);
         pause(config.walBackoffMax().toMillis());
@@ -112,29 +120,26 @@ final class Ingestor implements AutoCloseable {
     }
   }
 
+  private void walUnavailable(WalUnavailableException e, long retryInMs) {
+    walFailures.inc();
+    int n = consecutiveFailures.incrementAndGet();
+    lastError = e.getMessage();
+    LOG.warn("shard {}: ratis-wal unavailable ({} in a row), retrying in {} ms: {}", config.shard(), n, retryInMs,
+        e.getMessage());
+  }
+
   /**
-   * One pass; true if anything was stored or acknowledged. While timelines are being written, a
-   * round pulls just those that had new ops in the last round, without listing every timeline of
-   * every group again (three Raft reads each 5 ms was most of what a busy shard asked of
-   * ratis-wal); a full listing comes every {@code LIST_INTERVAL}, after a round with nothing new,
-   * or when a reader waits for a timeline not seen yet.
+   * One pass: list every timeline and pull those behind that no follower has; one that had new ops
+   * gets a follower. True if anything was stored or acknowledged. While followers work, listings
+   * come every {@code LIST_INTERVAL} at most (a reader waiting for a timeline not seen yet asks
+   * sooner): three Raft reads each 5 ms was most of what a busy shard asked of ratis-wal.
    */
   private boolean round() {
     long now = System.nanoTime();
-    if (!busy.isEmpty() && now - lastListingNanos < PageStoreConfig.Defaults.LIST_INTERVAL.toNanos()
+    if (!followers.isEmpty() && now - lastListingNanos < PageStoreConfig.Defaults.LIST_INTERVAL.toNanos()
         && !progress.relistWanted()) {
-      List<TimelineStatus> again = List.copyOf(busy);
-      busy.clear();
-      boolean worked = false;
-      for (TimelineStatus s : again) {
-        if (!running) {
-          break;
-        }
-        worked |= ingest(s, true);
-      }
-      return worked;
+      return false;
     }
-    busy.clear();
     List<TimelineStatus> listed = WalClient.await(wal.listTimelines());
     lastListingNanos = now;
     boolean worked = false;
@@ -157,17 +162,114 @@ final class Ingestor implements AutoCloseable {
       if (!running) {
         break;
       }
-      worked |= ingest(s, false);
+      TimelineId tl = TimelineId.fromBytes(s.getTimeline().toByteArray());
+      if (followers.containsKey(tl)) {
+        continue;
+      }
+      boolean had = ingest(s);
+      worked |= had;
+      if (had && progress.get(tl).broken() == null && followers.size() < PageStoreConfig.Defaults.MAX_FOLLOWED) {
+        follow(tl, s);
+      }
     }
     return worked;
   }
 
+  private void follow(TimelineId tl, TimelineStatus listed) {
+    Thread t = Thread.ofVirtual().name("page-store-follow-" + config.shard() + "-" + tl.shortForm()).unstarted(
+        () -> {
+          try {
+            followLoop(tl, listed);
+          } finally {
+            followers.remove(tl);
+          }
+        });
+    followers.put(tl, t);
+    t.start();
+  }
+
   /**
-   * Pulls and stores what {@code s}'s timeline has beyond this shard's ingested seq. With {@code
-   * again}, {@code s} is the status from an earlier listing: its last seq is stale, so one pull is
-   * made whatever it says. A timeline that had new ops is remembered for the next round.
+   * A follower: long-polls {@code tl} from its ingested seq, stores what comes, acknowledges lazily,
+   * and ends once the timeline has been quiet for {@code FOLLOW_IDLE_MAX} (the lister picks it up
+   * again when it moves), when it is broken, or when ratis-wal no longer knows it.
    */
-  private boolean ingest(TimelineStatus s, boolean again) {
+  private void followLoop(TimelineId tl, TimelineStatus listed) {
+    long wait = Math.min(PageStoreConfig.Defaults.LONG_POLL_WAIT.toMillis(), wal.config().requestTimeout().toMillis() / 2);
+    long quietSince = System.nanoTime();
+    long backoff = config.pollMin().toMillis() + 1;
+    long ackedInWal = listed.getShardAcksCount() > config.shard() ? listed.getShardAcks(config.shard()) : 0;
+    while (running) {
+      IngestProgress.Entry e = progress.get(tl);
+      if (e.broken() != null) {
+        return;
+      }
+      long ingested = e.ingested();
+      OpsChunk c;
+      try {
+        longPolls.inc();
+        c = WalClient.await(wal.readOps(tl, config.shard(), config.shardCount(), Seq.of(ingested + 1),
+            config.maxBytesPerPull(), config.maxOpsPerPull(), java.time.Duration.ofMillis(wait)));
+        consecutiveFailures.set(0);
+        backoff = config.pollMin().toMillis() + 1;
+      } catch (WalRejectedException r) {
+        if (r.code() != Rejection.Code.UNKNOWN_TIMELINE) {
+          markBroken(tl, "ratis-wal refused to stream ops from seq " + (ingested + 1) + ": " + r.getMessage());
+        }
+        return;
+      } catch (WalUnavailableException u) {
+        if (!running) {
+          return;
+        }
+        walUnavailable(u, backoff);
+        pause(backoff);
+        backoff = Math.min(backoff * 2, config.walBackoffMax().toMillis());
+        continue;
+      }
+      long upTo = c.getNextSeq() - 1;
+      if (upTo <= ingested) {
+        try {
+          maybeAck(tl, ingested, ackedInWal); // stored earlier, acknowledged once due
+        } catch (WalUnavailableException u) {
+          walUnavailable(u, backoff);
+        }
+        if (System.nanoTime() - quietSince > PageStoreConfig.Defaults.FOLLOW_IDLE_MAX.toNanos()) {
+          return;
+        }
+        continue;
+      }
+      quietSince = System.nanoTime();
+      if (!storeChunk(tl, ingested, upTo, c)) {
+        return;
+      }
+      try {
+        maybeAck(tl, upTo, ackedInWal);
+      } catch (WalUnavailableException u) {
+        walUnavailable(u, backoff); // the next ack repeats it
+      }
+    }
+  }
+
+  /** Stores one chunk and advances the timeline's progress; false when the timeline broke on it. */
+  private boolean storeChunk(TimelineId tl, long ingested, long upTo, OpsChunk c) {
+    try {
+      if (c.getOpsCount() > 0) {
+        store(tl, ingested, upTo, c);
+      }
+    } catch (IllegalArgumentException | IllegalStateException bad) {
+      // An op the core cannot store (or a stream out of order) would fail every retry: stop this
+      // timeline, loudly, instead of stalling every other one behind it.
+      markBroken(tl, "cannot store ops " + (ingested + 1) + ".." + upTo + ": " + bad.getMessage());
+      return false;
+    }
+    progress.advanced(tl, upTo, c.getLastSeq());
+    return true;
+  }
+
+  /**
+   * Pulls and stores what {@code s}'s timeline has beyond this shard's ingested seq, up to {@code
+   * MAX_CHUNKS_PER_TIMELINE_ROUND} chunks (fairness). True if it stored or acknowledged anything.
+   */
+  private boolean ingest(TimelineStatus s) {
     TimelineId tl = TimelineId.fromBytes(s.getTimeline().toByteArray());
     IngestProgress.Entry e = progress.get(tl);
     if (e.broken() != null) {
@@ -187,7 +289,7 @@ final class Ingestor implements AutoCloseable {
     long ackedInWal = s.getShardAcksCount() > config.shard() ? s.getShardAcks(config.shard()) : 0;
     // Stored and not acknowledged yet: chunks since the last ack, or before a crash or a failed ack.
     boolean worked = s.getLastSeq() >= ingested && maybeAck(tl, ingested, ackedInWal);
-    long last = again ? Long.MAX_VALUE : s.getLastSeq();
+    long last = s.getLastSeq();
     for (int n = 0; n < PageStoreConfig.Defaults.MAX_CHUNKS_PER_TIMELINE_ROUND && ingested < last && running; n++) {
       OpsChunk c;
       try {
@@ -204,24 +306,13 @@ final class Ingestor implements AutoCloseable {
       if (upTo <= ingested) {
         break; // nothing new yet
       }
-      try {
-        if (c.getOpsCount() > 0) {
-          store(tl, ingested, upTo, c);
-        }
-      } catch (IllegalArgumentException | IllegalStateException bad) {
-        // An op the core cannot store (or a stream out of order) would fail every retry: stop this
-        // timeline, loudly, instead of stalling every other one behind it.
-        markBroken(tl, "cannot store ops " + (ingested + 1) + ".." + upTo + ": " + bad.getMessage());
+      if (!storeChunk(tl, ingested, upTo, c)) {
         return worked;
       }
-      progress.advanced(tl, upTo, c.getLastSeq());
       maybeAck(tl, upTo, ackedInWal);
       ingested = upTo;
-      last = Math.max(again ? 0 : last, c.getLastSeq());
+      last = Math.max(last, c.getLastSeq());
       worked = true;
-      if (!busy.contains(s)) {
-        busy.add(s);
-      }
     }
     return worked;
   }
@@ -319,13 +410,22 @@ final class Ingestor implements AutoCloseable {
   public void close() {
     running = false;
     thread.interrupt();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     try {
       thread.join(TimeUnit.SECONDS.toMillis(30));
+      // A follower ends within its long poll's wait once it sees running is false.
+      for (Thread f : List.copyOf(followers.values())) {
+        f.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     if (thread.isAlive()) {
       throw new IllegalStateException("ingest thread of shard " + config.shard() + " did not stop within 30 s");
+    }
+    if (!followers.isEmpty()) {
+      throw new IllegalStateException(followers.size() + " followers of shard " + config.shard()
+          + " did not stop within 30 s");
     }
   }
 }

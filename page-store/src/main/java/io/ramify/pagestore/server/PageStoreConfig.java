@@ -54,6 +54,15 @@ public record PageStoreConfig(int shard, int shardCount, WalCluster wal, Path da
      * new ops of quiet ones are found this late at worst (a reader waiting for one asks sooner).
      */
     public static final Duration LIST_INTERVAL = Duration.ofMillis(200);
+    /**
+     * How long a follower's long poll waits for the next append before it asks again (capped at
+     * half the ratis-wal client's request timeout).
+     */
+    public static final Duration LONG_POLL_WAIT = Duration.ofSeconds(1);
+    /** A followed timeline with no new op for this long goes back to the lister's rounds. */
+    public static final Duration FOLLOW_IDLE_MAX = Duration.ofSeconds(30);
+    /** Timelines long-polled at once (a virtual thread and a waiting Raft read each). */
+    public static final int MAX_FOLLOWED = 64;
     /** Chunks pulled for one timeline before the round moves on to the next (fairness). */
     public static final int MAX_CHUNKS_PER_TIMELINE_ROUND = 16;
     /** Consecutive failed rounds against ratis-wal after which /health reports unhealthy. */

@@ -337,8 +337,24 @@ public final class WalClient implements AutoCloseable {
 
   public CompletableFuture<OpsChunk> readOps(TimelineId tl, int shard, int shardCount, Seq from, int maxBytes,
       int maxOps) {
+    return readOps(tl, shard, shardCount, from, maxBytes, maxOps, java.time.Duration.ZERO);
+  }
+
+  /**
+   * Like {@link #readOps(TimelineId, int, int, Seq, int, int)}, but a long poll: when the timeline
+   * has nothing at or beyond {@code from} yet, the group's leader answers once the next append to
+   * it is applied, or after {@code wait} (at most {@link WalLimits#MAX_READ_WAIT_MILLIS}; it must
+   * stay below this client's request timeout), with an empty chunk.
+   */
+  public CompletableFuture<OpsChunk> readOps(TimelineId tl, int shard, int shardCount, Seq from, int maxBytes,
+      int maxOps, java.time.Duration wait) {
+    if (wait.toMillis() > WalLimits.MAX_READ_WAIT_MILLIS || wait.compareTo(config.requestTimeout()) >= 0) {
+      throw new IllegalArgumentException("a read waits at most " + WalLimits.MAX_READ_WAIT_MILLIS
+          + " ms and less than the request timeout " + config.requestTimeout() + ", asked " + wait);
+    }
     return query(tl, QueryRequest.newBuilder().setReadOps(ReadOps.newBuilder().setTimeline(id(tl)).setShard(shard)
-        .setShardCount(shardCount).setFromSeq(from.value()).setMaxBytes(maxBytes).setMaxOps(maxOps)))
+        .setShardCount(shardCount).setFromSeq(from.value()).setMaxBytes(maxBytes).setMaxOps(maxOps)
+        .setWaitMillis((int) wait.toMillis())))
         .thenApply(Reply::getOps);
   }
 

@@ -42,6 +42,17 @@ final class WalStateMachine extends RocksStateMachine {
   private Histogram batchBytes;
   private Counter appendedBytes;
   private Counter rejections;
+  private Counter queries;
+  private Counter longPolls;
+  /** Readers of this group waiting for its next append (long polls of page stores). */
+  private final ReadWaits waits = new ReadWaits();
+  /** Answers woken long polls, off Ratis's apply thread; one thread, as reads are short. */
+  private final java.util.concurrent.ExecutorService longPollAnswers = java.util.concurrent.Executors
+      .newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "wal-long-poll-answers");
+        t.setDaemon(true);
+        return t;
+      });
 
   WalStateMachine(MetricRegistry metrics) {
     this.metrics = metrics;
@@ -54,6 +65,9 @@ final class WalStateMachine extends RocksStateMachine {
     batchBytes = metrics.histogram(g + ".batch_bytes");
     appendedBytes = metrics.counter(g + ".appended_bytes");
     rejections = metrics.counter(g + ".rejections");
+    queries = metrics.counter(g + ".queries");
+    longPolls = metrics.counter(g + ".long_polls");
+    metrics.gauge(g + ".long_polls_waiting", () -> waits::waiting);
     super.initialize(server, groupId, raftStorage);
   }
 
@@ -71,12 +85,14 @@ final class WalStateMachine extends RocksStateMachine {
     Reply reply;
     long started = System.nanoTime();
     Timer.Context timed = applyTimer.time();
+    com.google.protobuf.ByteString woken = null; // the timeline appended to, whose readers wake
     try (RocksKv base = RocksKv.latest(db().rocks())) {
       Writes writes = new Writes(base);
       try {
         WriteRequest req = WriteRequest.parseFrom(data.asReadOnlyByteBuffer());
         reply = OpLog.apply(req, writes);
         if (req.hasAppend() && !reply.hasRejected()) {
+          woken = req.getAppend().getTimeline();
           batchBytes.update(data.size());
           appendedBytes.inc(data.size());
         }
@@ -88,6 +104,9 @@ final class WalStateMachine extends RocksStateMachine {
         LOG.debug("{}: entry {} rejected: {}", getGroupId(), ti, reply.getRejected().getMessage());
       }
       db().commit(reply.hasRejected() ? null : writes, ti);
+      if (woken != null) {
+        waits.wake(woken);
+      }
     } finally {
       timed.stop();
     }
@@ -95,7 +114,7 @@ final class WalStateMachine extends RocksStateMachine {
     if (tookMs >= SLOW_APPLY_MS) {
       LOG.warn("{}: applying entry {} ({} bytes) took {} ms", getGroupId(), ti, data.size(), tookMs);
     }
-    return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply.toByteArray())));
+    return CompletableFuture.completedFuture(message(reply));
   }
 
   static Reply rejection(String message) {
@@ -105,17 +124,78 @@ final class WalStateMachine extends RocksStateMachine {
 
   @Override
   public CompletableFuture<Message> query(Message request) {
+    QueryRequest q;
+    try {
+      q = QueryRequest.parseFrom(request.getContent().asReadOnlyByteBuffer());
+    } catch (InvalidProtocolBufferException e) {
+      return CompletableFuture.completedFuture(message(rejection("query does not parse: " + e.getMessage())));
+    }
+    queries.inc();
+    if (q.hasReadOps() && q.getReadOps().getWaitMillis() > 0) {
+      return longPoll(q);
+    }
+    return answer(q);
+  }
+
+  private CompletableFuture<Message> answer(QueryRequest q) {
     GroupDb d = db();
     if (d == null) {
       return CompletableFuture.failedFuture(new IOException(getGroupId() + ": state machine is being reloaded"));
     }
-    Reply reply;
     try (RocksKv snap = RocksKv.snapshot(d.rocks())) {
-      QueryRequest q = QueryRequest.parseFrom(request.getContent().asReadOnlyByteBuffer());
-      reply = Queries.answer(q, snap, System.currentTimeMillis());
-    } catch (InvalidProtocolBufferException e) {
-      reply = rejection("query does not parse: " + e.getMessage());
+      return CompletableFuture.completedFuture(message(Queries.answer(q, snap, System.currentTimeMillis())));
     }
-    return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply.toByteArray())));
+  }
+
+  /**
+   * A {@code ReadOps} that may wait: registered first, then answered at once if the timeline has
+   * anything at or beyond {@code from_seq} (or the read is refused); otherwise answered after the
+   * next append to the timeline is applied, or when the wait runs out (then empty). The answer
+   * after a wake is computed on {@link #longPollAnswers}, never on Ratis's apply thread.
+   */
+  private CompletableFuture<Message> longPoll(QueryRequest q) {
+    com.google.protobuf.ByteString tl = q.getReadOps().getTimeline();
+    CompletableFuture<Void> woken = waits.register(tl, q.getReadOps().getWaitMillis());
+    CompletableFuture<Message> now = answer(q);
+    if (woken == null) {
+      return now;
+    }
+    if (now.isDone() && !now.isCompletedExceptionally()) {
+      Reply r = parseReply(now.join());
+      if (r.hasRejected() || r.getOps().getNextSeq() > q.getReadOps().getFromSeq()) {
+        woken.complete(null); // unregisters
+        return now;
+      }
+    } else {
+      woken.complete(null);
+      return now;
+    }
+    longPolls.inc();
+    return woken.thenComposeAsync(v -> answer(q), longPollAnswers);
+  }
+
+  private static Reply parseReply(Message m) {
+    try {
+      return Reply.parseFrom(m.getContent().asReadOnlyByteBuffer());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("own reply does not parse", e);
+    }
+  }
+
+  private static Message message(Reply reply) {
+    return Message.valueOf(ByteString.copyFrom(reply.toByteArray()));
+  }
+
+  @Override
+  public void pause() {
+    waits.wakeAll();
+    super.pause();
+  }
+
+  @Override
+  public void close() throws IOException {
+    waits.wakeAll();
+    super.close();
+    longPollAnswers.shutdown();
   }
 }

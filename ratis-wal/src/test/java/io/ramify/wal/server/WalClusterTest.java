@@ -324,6 +324,40 @@ class WalClusterTest {
     }
   }
 
+  /**
+   * A long-polling ReadOps parks on the leader until the next append to its timeline and is then
+   * answered with it; one with nothing appended comes back empty after its wait. (Answered at
+   * once, as before the long poll, the first read would be done, empty, before the append.)
+   */
+  @Test
+  void aLongPollIsAnsweredByTheNextAppend() throws Exception {
+    try (WalTestCluster cl = new WalTestCluster(dir, 3, 1, 10_000); WalClient c = cl.client()) {
+      TimelineId tl = TimelineId.random();
+      await(c.createRoot(tl, 1));
+      TimelineWriter w = claimedWriter(c, tl, 1);
+      var poll = c.readOps(tl, 0, 1, Seq.of(1), 1 << 20, 100, Duration.ofMillis(2_000));
+      Thread.sleep(300);
+      assertFalse(poll.isDone(), "waits while the timeline has nothing from seq 1");
+      w.submit(TestOps.opFor(1));
+      w.flush().get(30, TimeUnit.SECONDS);
+      long appended = System.nanoTime();
+      OpsChunk got = poll.get(30, TimeUnit.SECONDS);
+      long afterMs = (System.nanoTime() - appended) / 1_000_000;
+      assertEquals(1, got.getOpsCount());
+      assertEquals(1, got.getOps(0).getSeq());
+      assertTrue(afterMs < 1_500, "woken by the append, not by its 2 s wait: " + afterMs + " ms after the append");
+
+      long started = System.nanoTime();
+      OpsChunk empty = await(c.readOps(tl, 0, 1, Seq.of(2), 1 << 20, 100, Duration.ofMillis(500)));
+      assertEquals(0, empty.getOpsCount());
+      assertEquals(2, empty.getNextSeq());
+      assertTrue((System.nanoTime() - started) / 1_000_000 >= 400, "waited for an append that did not come");
+      var tooLong = assertThrows(IllegalArgumentException.class,
+          () -> c.readOps(tl, 0, 1, Seq.of(2), 1 << 20, 100, Duration.ofSeconds(10)));
+      assertTrue(tooLong.getMessage().contains("waits at most"), tooLong.getMessage());
+    }
+  }
+
   @Test
   void restartedNodeCatchesUp() throws Exception {
     try (WalTestCluster cl = new WalTestCluster(dir, 3, 1, 10_000); WalClient c = cl.client()) {
