@@ -157,8 +157,9 @@ public final class UpCommand implements Callable<Integer> {
     Path log = local.log(name);
     long before = Files.exists(log) ? Files.size(log) : 0;
     List<String> cmd = new ArrayList<>(List.of("setsid", Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", heap, "-cp",
-        System.getProperty("java.class.path"), Ramify.class.getName()));
+        .toString(), "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", heap));
+    cmd.addAll(io.ramify.common.ServerJvm.OPTIONS);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Ramify.class.getName()));
     cmd.addAll(args);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
         Path.of("/dev/null").toFile())).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

@@ -107,10 +107,22 @@ public final class StorageCluster implements AutoCloseable {
 
   private List<String> javaCommand(Class<?> main, String... args) {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx" + NODE_HEAP_MIB + "m",
-        "-cp", System.getProperty("java.class.path"), main.getName()));
+        "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx" + NODE_HEAP_MIB + "m"));
+    cmd.addAll(serverJavaOptions());
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
     cmd.addAll(List.of(args));
     return cmd;
+  }
+
+  /**
+   * The JVM options of every server process a bench starts (ratis-wal nodes, shards, the
+   * compute): {@link io.ramify.common.ServerJvm#OPTIONS}, what {@code ramify up} uses, unless
+   * {@code -Dramify.bench.serverJavaOpts} (the scripts pass {@code BENCH_SERVER_JAVA_OPTS}) replaces
+   * them, to compare JIT and GC choices.
+   */
+  public static List<String> serverJavaOptions() {
+    String opts = System.getProperty("ramify.bench.serverJavaOpts", "").trim();
+    return opts.isEmpty() ? io.ramify.common.ServerJvm.OPTIONS : List.of(opts.split("\\s+"));
   }
 
   private String peers() {

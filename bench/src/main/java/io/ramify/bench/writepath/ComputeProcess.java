@@ -50,8 +50,9 @@ final class ComputeProcess implements AutoCloseable {
       nodes.append(nodes.isEmpty() ? "" : ",").append(n.id()).append('=').append(n.address());
     }
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx" + HEAP_MIB + "m",
-        "-cp", System.getProperty("java.class.path"), ComputeNode.class.getName(), wal.name(), nodes.toString(),
+        "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx" + HEAP_MIB + "m"));
+    cmd.addAll(io.ramify.bench.compute.StorageCluster.serverJavaOptions());
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ComputeNode.class.getName(), wal.name(), nodes.toString(),
         Integer.toString(wal.groupCount()), String.join(",", shardAddresses), config.timeline().hex(),
         config.mountPoint().toString(), config.workDir().toString(), Integer.toString(config.port()), config.osUser(),
         Integer.toString(config.uid()), Integer.toString(config.gid())));

@@ -27,8 +27,7 @@ final class WritePathReport {
         + "m) hosting " + StorageCluster.GROUPS + " Raft groups (the compute's timeline in group " + ctx.ramifyGroup()
         + "), " + StorageCluster.SHARDS + " page-store shards (a JVM each), the compute-adapter and its "
         + "Postgres in a JVM of their own (-Xmx" + ComputeProcess.HEAP_MIB + "m); all on loopback on this machine"
-        + (StorageCluster.serverJavaOptions().isEmpty() ? "" : "; extra JVM options of every server: `"
-        + String.join(" ", StorageCluster.serverJavaOptions()) + "`"));
+        + "; JVM options of every server: `" + String.join(" ", StorageCluster.serverJavaOptions()) + "`");
     out.add("- standbys: made with pg_basebackup from their primary, streaming over a Unix socket, "
         + "`synchronous_standby_names = '" + StandbysSetup.SYNC_NAMES + "'`, `synchronous_commit = on`");
     out.add("- each run after a " + b.warmupSeconds + " s warm-up of the same workload; " + b.repetitions
