@@ -28,6 +28,6 @@ public final class CatalogNode {
         .withHostedGroup(CatalogHosting.hostedOn(cluster)));
     System.out.println(READY);
     System.out.flush();
-    Thread.currentThread().join();
+    io.ramify.bench.ParentWatch.exitWhenParentExits();
   }
 }

@@ -26,6 +26,6 @@ public final class ShardNode {
         Path.of(args[5]), Integer.parseInt(args[6]), Integer.parseInt(args[7])));
     System.out.println(READY);
     System.out.flush();
-    Thread.currentThread().join();
+    io.ramify.bench.ParentWatch.exitWhenParentExits();
   }
 }

@@ -28,6 +28,6 @@ public final class WalNode {
     WalServer.start(WalServerConfig.of(cluster, args[3], Path.of(args[4]), metricsPort));
     System.out.println(READY);
     System.out.flush();
-    Thread.currentThread().join();
+    io.ramify.bench.ParentWatch.exitWhenParentExits();
   }
 }
