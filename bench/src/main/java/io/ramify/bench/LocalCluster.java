@@ -21,7 +21,6 @@ final class LocalCluster implements AutoCloseable {
   private static final String NAME = "bench";
   /** How long to wait for every group to be led by its preferred node. */
   private static final long SETTLE_MILLIS = 60_000;
-  private static final long POLL_MILLIS = 50;
 
   final WalCluster cluster;
   private final List<WalServer> servers = new ArrayList<>();

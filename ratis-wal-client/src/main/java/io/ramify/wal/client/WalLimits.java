@@ -26,8 +26,6 @@ public final class WalLimits {
    * (the client's default request timeout is 5 s).
    */
   public static final int MAX_READ_WAIT_MILLIS = 2_000;
-  /** Long polls one group holds at once; beyond that a read is answered at once, empty or not. */
-  public static final int MAX_WAITING_READS = 256;
   /** Most page-store shards a timeline can have. */
   public static final int MAX_SHARDS = 256;
   /** Longest file path in an op. */

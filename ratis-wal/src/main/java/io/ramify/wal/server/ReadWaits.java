@@ -14,10 +14,12 @@ import java.util.concurrent.TimeUnit;
  * until the next append to that timeline is applied, or its wait runs out, instead of polling
  * every few milliseconds (each poll a Raft read on the leader). A waiter is registered before
  * the reader looks at the database, so an append applied in between wakes it rather than being
- * missed. At most {@link WalLimits#MAX_WAITING_READS} wait at once; beyond that a read is answered
+ * missed. At most {@link #WAITING_MAX} wait at once; beyond that a read is answered
  * at once.
  */
 final class ReadWaits {
+  /** Long polls one group holds at once; beyond that a read is answered at once, empty or not. */
+  static final int WAITING_MAX = 256;
   /** Per timeline (its id bytes), the readers waiting for its next append. Guarded by this. */
   private final Map<ByteString, List<CompletableFuture<Void>>> waiting = new HashMap<>();
   private int count;
@@ -27,7 +29,7 @@ final class ReadWaits {
    * (capped at {@link WalLimits#MAX_READ_WAIT_MILLIS}); null when too many reads wait already.
    */
   synchronized CompletableFuture<Void> register(ByteString timeline, int waitMillis) {
-    if (count >= WalLimits.MAX_WAITING_READS) {
+    if (count >= WAITING_MAX) {
       return null;
     }
     CompletableFuture<Void> woken = new CompletableFuture<>();

@@ -138,12 +138,20 @@ final class WalStateMachine extends RocksStateMachine {
   }
 
   private CompletableFuture<Message> answer(QueryRequest q) {
+    try {
+      return CompletableFuture.completedFuture(message(reply(q)));
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private Reply reply(QueryRequest q) throws IOException {
     GroupDb d = db();
     if (d == null) {
-      return CompletableFuture.failedFuture(new IOException(getGroupId() + ": state machine is being reloaded"));
+      throw new IOException(getGroupId() + ": state machine is being reloaded");
     }
     try (RocksKv snap = RocksKv.snapshot(d.rocks())) {
-      return CompletableFuture.completedFuture(message(Queries.answer(q, snap, System.currentTimeMillis())));
+      return Queries.answer(q, snap, System.currentTimeMillis());
     }
   }
 
@@ -154,32 +162,25 @@ final class WalStateMachine extends RocksStateMachine {
    * after a wake is computed on {@link #longPollAnswers}, never on Ratis's apply thread.
    */
   private CompletableFuture<Message> longPoll(QueryRequest q) {
-    com.google.protobuf.ByteString tl = q.getReadOps().getTimeline();
-    CompletableFuture<Void> woken = waits.register(tl, q.getReadOps().getWaitMillis());
-    CompletableFuture<Message> now = answer(q);
-    if (woken == null) {
-      return now;
-    }
-    if (now.isDone() && !now.isCompletedExceptionally()) {
-      Reply r = parseReply(now.join());
-      if (r.hasRejected() || r.getOps().getNextSeq() > q.getReadOps().getFromSeq()) {
+    CompletableFuture<Void> woken = waits.register(q.getReadOps().getTimeline(), q.getReadOps().getWaitMillis());
+    Reply now;
+    try {
+      now = reply(q);
+    } catch (IOException e) {
+      if (woken != null) {
         woken.complete(null); // unregisters
-        return now;
       }
-    } else {
-      woken.complete(null);
-      return now;
+      return CompletableFuture.failedFuture(e);
+    }
+    boolean news = now.hasRejected() || now.getOps().getNextSeq() > q.getReadOps().getFromSeq();
+    if (woken == null || news) {
+      if (woken != null) {
+        woken.complete(null);
+      }
+      return CompletableFuture.completedFuture(message(now));
     }
     longPolls.inc();
     return woken.thenComposeAsync(v -> answer(q), longPollAnswers);
-  }
-
-  private static Reply parseReply(Message m) {
-    try {
-      return Reply.parseFrom(m.getContent().asReadOnlyByteBuffer());
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("own reply does not parse", e);
-    }
   }
 
   private static Message message(Reply reply) {

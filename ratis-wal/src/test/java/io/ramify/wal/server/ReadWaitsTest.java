@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.ramify.wal.client.WalLimits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -45,7 +44,7 @@ class ReadWaitsTest {
   void beyondTheLimitReadsAreAnsweredAtOnce() {
     ReadWaits w = new ReadWaits();
     List<CompletableFuture<Void>> all = new ArrayList<>();
-    for (int i = 0; i < WalLimits.MAX_WAITING_READS; i++) {
+    for (int i = 0; i < ReadWaits.WAITING_MAX; i++) {
       all.add(assertNotNullAndGet(w.register(A, 60_000)));
     }
     assertNull(w.register(B, 60_000), "over the limit");
