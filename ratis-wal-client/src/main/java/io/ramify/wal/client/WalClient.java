@@ -352,10 +352,10 @@ public final class WalClient implements AutoCloseable {
       throw new IllegalArgumentException("a read waits at most " + WalLimits.MAX_READ_WAIT_MILLIS
           + " ms and less than the request timeout " + config.requestTimeout() + ", asked " + wait);
     }
-    return query(tl, QueryRequest.newBuilder().setReadOps(ReadOps.newBuilder().setTimeline(id(tl)).setShard(shard)
-        .setShardCount(shardCount).setFromSeq(from.value()).setMaxBytes(maxBytes).setMaxOps(maxOps)
-        .setWaitMillis((int) wait.toMillis())))
-        .thenApply(Reply::getOps);
+    QueryRequest.Builder q = QueryRequest.newBuilder().setReadOps(ReadOps.newBuilder().setTimeline(id(tl))
+        .setShard(shard).setShardCount(shardCount).setFromSeq(from.value()).setMaxBytes(maxBytes).setMaxOps(maxOps)
+        .setWaitMillis((int) wait.toMillis()));
+    return (wait.isZero() ? query(tl, q) : parkedQuery(tl, q)).thenApply(Reply::getOps);
   }
 
   public CompletableFuture<Lsn> recordEndAtOrBefore(TimelineId tl, Lsn lsn) {
@@ -431,6 +431,20 @@ public final class WalClient implements AutoCloseable {
     return retryingStepDown(() -> {
       RaftClient c = groups.get(g);
       return unwrap(c.async().sendReadOnly(m), g, c, "group " + g + " of timeline " + tl.shortForm());
+    }, 1);
+  }
+
+  /**
+   * A query the leader may hold (a long poll), sent outside the client's ordered stream: Ratis
+   * answers that stream's requests in the order they were sent, so a parked read there held up
+   * every later request of this process to the group (reads, acks, listings) until it was answered.
+   */
+  private CompletableFuture<Reply> parkedQuery(TimelineId tl, QueryRequest.Builder req) {
+    int g = groupOf(tl);
+    Message m = message(req.build().toByteArray());
+    return retryingStepDown(() -> {
+      RaftClient c = groups.get(g);
+      return unwrap(c.async().sendReadOnlyUnordered(m), g, c, "group " + g + " of timeline " + tl.shortForm());
     }, 1);
   }
 

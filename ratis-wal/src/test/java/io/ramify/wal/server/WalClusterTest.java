@@ -358,6 +358,32 @@ class WalClusterTest {
     }
   }
 
+  /**
+   * A long poll must not hold up the client's other requests: Ratis answers the requests of its
+   * ordered stream in order, so a parked read sent that way held every later read and ack of the
+   * page store (one RaftClient per group) until its wait ran out. CI saw a shard 5 s behind.
+   */
+  @Test
+  void aWaitingLongPollDoesNotHoldUpTheClientsOtherRequests() throws Exception {
+    try (WalTestCluster cl = new WalTestCluster(dir, 3, 1, 10_000); WalClient c = cl.client()) {
+      TimelineId quiet = TimelineId.random();
+      TimelineId busy = TimelineId.random();
+      await(c.createRoot(quiet, 1));
+      await(c.createRoot(busy, 1));
+      TimelineWriter w = claimedWriter(c, busy, 1);
+      w.submit(TestOps.opFor(1));
+      w.flush().get(30, TimeUnit.SECONDS);
+      var parked = c.readOps(quiet, 0, 1, Seq.of(1), 1 << 20, 100, Duration.ofMillis(2_000));
+      Thread.sleep(200); // sent first
+      OpsChunk got = c.readOps(busy, 0, 1, Seq.of(1), 1 << 20, 100).get(30, TimeUnit.SECONDS);
+      assertEquals(1, got.getOpsCount());
+      assertFalse(parked.isDone(), "the read of the busy timeline was answered while the long poll still waits");
+      await(c.ack(busy, 0, Seq.of(1)));
+      assertFalse(parked.isDone(), "so was the ack");
+      assertEquals(0, parked.get(30, TimeUnit.SECONDS).getOpsCount());
+    }
+  }
+
   @Test
   void restartedNodeCatchesUp() throws Exception {
     try (WalTestCluster cl = new WalTestCluster(dir, 3, 1, 10_000); WalClient c = cl.client()) {
