@@ -25,9 +25,10 @@ import java.util.stream.Stream;
  *
  * <p>A power loss is simulated on a copy of the node's data directory taken while the process is
  * frozen (so the copy is what the kernel held at one instant), from which every write RocksDB had
- * not synced is then dropped: Ramify never syncs RocksDB's own write-ahead log (the Raft log is the
- * durable record), so its {@code *.log} files go, leaving each database as of its last flush — a
- * consistent prefix of the applied entries, older than what the Raft log holds. Ratis syncs its own
+ * not synced is then dropped: its {@code *.log} files go, leaving each database as of its last
+ * flush — a consistent prefix of the applied entries, older than what the Raft log holds. (The
+ * WAL groups and the catalog write no RocksDB log at all, the Raft log being the durable record,
+ * so there a {@code kill -9} leaves the same state; the page stores do.) Ratis syncs its own
  * log before it acknowledges an entry, and its unsynced tail (entries this node had not
  * acknowledged) is kept in the copy: that is one state a power loss may leave, not the only one.
  */

@@ -23,6 +23,8 @@ final class IngestProgress {
   private long listings;
   private volatile long lastListingMillis;
   private volatile boolean relistWanted;
+  /** Per timeline, the highest seq a reader waits for now (guarded by {@code lock}). */
+  private final Map<TimelineId, Long> wanted = new java.util.HashMap<>();
 
   Entry get(TimelineId tl) {
     return timelines.get(tl);
@@ -78,6 +80,9 @@ final class IngestProgress {
     lock.lock();
     try {
       long listingAtStart = listings;
+      if (wanted.merge(tl, seq, Math::max) == seq) {
+        changed.signalAll(); // a follower holding back its next pull (awaitBatch) goes now
+      }
       while (true) {
         Entry e = timelines.get(tl);
         if (e != null && e.ingested() >= seq) {
@@ -94,6 +99,27 @@ final class IngestProgress {
           return e;
         }
         changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+      }
+    } finally {
+      Entry now = timelines.get(tl);
+      if (now == null || now.ingested() >= wanted.getOrDefault(tl, 0L)) {
+        wanted.remove(tl); // served (or gone); a reader still waiting for more keeps its mark
+      }
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Waits until {@code deadlineNanos}, or less when a reader waits for {@code tl} beyond {@code
+   * ingested}: a follower holds back its next pull this way so that the commits of a busy timeline
+   * reach this shard in batches, not one read and one write each, except when someone needs them.
+   */
+  void awaitBatch(TimelineId tl, long ingested, long deadlineNanos) throws InterruptedException {
+    lock.lock();
+    try {
+      long left;
+      while (wanted.getOrDefault(tl, 0L) <= ingested && (left = deadlineNanos - System.nanoTime()) > 0) {
+        changed.awaitNanos(left);
       }
     } finally {
       lock.unlock();

@@ -246,6 +246,24 @@ final class Ingestor implements AutoCloseable {
       } catch (WalUnavailableException u) {
         walUnavailable(u, backoff); // the next ack repeats it
       }
+      if (upTo >= c.getLastSeq() && !holdBack(tl, upTo)) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * Holds back the next pull of {@code tl} for {@code INGEST_BATCH_WAIT} or until a reader waits
+   * for it (the chunk just stored was all there was). False when interrupted (closing).
+   */
+  private boolean holdBack(TimelineId tl, long ingested) {
+    long deadline = System.nanoTime() + PageStoreConfig.Defaults.INGEST_BATCH_WAIT.toNanos();
+    try {
+      progress.awaitBatch(tl, ingested, deadline);
+      return running;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

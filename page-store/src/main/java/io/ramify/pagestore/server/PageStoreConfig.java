@@ -59,6 +59,13 @@ public record PageStoreConfig(int shard, int shardCount, WalCluster wal, Path da
      * half the ratis-wal client's request timeout).
      */
     public static final Duration LONG_POLL_WAIT = Duration.ofSeconds(1);
+    /**
+     * After a chunk that left nothing behind, a follower waits this long before its next pull, unless
+     * a reader waits for the timeline: a busy timeline's commits then come in batches (one read
+     * on the ratis-wal leader and one write here for many commits, instead of one each), at a
+     * cost of this much ingest lag that nobody waits for. Reads that wait end it at once.
+     */
+    public static final Duration INGEST_BATCH_WAIT = Duration.ofMillis(100);
     /** A followed timeline with no new op for this long goes back to the lister's rounds. */
     public static final Duration FOLLOW_IDLE_MAX = Duration.ofSeconds(30);
     /** Timelines long-polled at once (a virtual thread and a waiting Raft read each). */

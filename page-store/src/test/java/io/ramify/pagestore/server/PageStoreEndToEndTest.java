@@ -89,6 +89,41 @@ class PageStoreEndToEndTest {
     return c.writer(tl, Generation.of(1), s);
   }
 
+  /**
+   * A busy timeline reaches a shard in batches: after each chunk its follower holds back the next
+   * pull for {@code INGEST_BATCH_WAIT} (unless a reader waits), so 100 commits a few milliseconds
+   * apart come in far fewer chunks, each a read on the ratis-wal leader and a write here. With the
+   * hold-back at 0 this fails: one chunk per commit.
+   */
+  @Test
+  void aBusyTimelineReachesAShardInBatches() throws Exception {
+    try (PageStoreRig rig = new PageStoreRig(dir, 1); WalClient wal = rig.walClient()) {
+      PageStoreServer shard = rig.start(0);
+      TimelineId tl = TimelineId.random();
+      await(wal.createRoot(tl, 1));
+      Feed f = new Feed(claimed(wal, tl), new FsModel(), 3);
+      f.op(Ops.file(FileEvent.Kind.MKDIR, "base/5", 0));
+      f.op(Ops.file(FileEvent.Kind.CREATE, G, 0));
+      f.op(Ops.extend(G, 3 * B, 0));
+      rig.awaitIngested(tl, f.w.flush().get(30, TimeUnit.SECONDS), Duration.ofSeconds(30));
+      com.codahale.metrics.Counter chunks = shard.metrics().counter("pagestore.ingest.chunks");
+      long before = chunks.getCount();
+      int commits = 100;
+      long last = 0;
+      for (int i = 0; i < commits; i++) {
+        f.block(G, i % 3);
+        last = f.w.flush().get(30, TimeUnit.SECONDS);
+        Thread.sleep(3);
+      }
+      rig.awaitIngested(tl, last, Duration.ofSeconds(30));
+      long used = chunks.getCount() - before;
+      assertTrue(used <= commits / 3, commits + " commits came in " + used + " chunks");
+      try (PageStoreClient ps = rig.client()) {
+        check(ps, "after the batches", Views.root(tl, last), last, f.model, List.of());
+      }
+    }
+  }
+
   @Test
   void opsComeBackForOwnOlderAndForkedViewsAndAreAcknowledged() throws Exception {
     try (PageStoreRig rig = new PageStoreRig(dir, 2); WalClient wal = rig.walClient()) {
