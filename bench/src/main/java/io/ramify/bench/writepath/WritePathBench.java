@@ -193,6 +193,7 @@ public final class WritePathBench implements Callable<Integer> {
       storage0 = ramify.storage();
     }
     SyncCounter.Running perf = perfDir == null ? null : SyncCounter.start(() -> syncNodes(s), perfDir);
+    Map<String, Map<Long, Long>> disk0 = DiskMeter.sample(syncNodes(s));
     long self = ProcessHandle.current().pid();
     Map<String, Long> cpu0 = s.cpuTicks();
     long clients0 = CpuMeter.reapedChildrenTicks(self);
@@ -211,6 +212,7 @@ public final class WritePathBench implements Callable<Integer> {
     long clients1 = CpuMeter.reapedChildrenTicks(self);
     long bench1 = CpuMeter.ownTicks(self);
     long[] machine1 = CpuMeter.machineTicks();
+    Map<String, Long> diskBytes = DiskMeter.between(disk0, DiskMeter.sample(syncNodes(s)));
     Map<String, Long> syncs = perf == null ? null : perf.stop();
     Measurement.RamifyFigures figures = ramify == null ? null : figures(ramify, storage0);
     double wall = (t1 - t0) / 1e9;
@@ -242,7 +244,7 @@ public final class WritePathBench implements Callable<Integer> {
       }
     }
     return new Measurement(w, s.key(), s.title(), rep, wall, run, load, cpu, clientCpu, benchCpu, busy, Math.max(0, busy - ours),
-        syncs, figures, checkpoint);
+        syncs, diskBytes, figures, checkpoint);
   }
 
   private static Map<String, List<Long>> syncNodes(Setup s) {

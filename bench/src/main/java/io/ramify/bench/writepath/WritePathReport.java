@@ -60,18 +60,19 @@ final class WritePathReport {
     out.add("**" + w.title(b.scale, b.seconds) + "** — totals of the step:");
     out.add("");
     out.add("| configuration | rep | wall s | ÷ vanilla | CPU s | CPU s by process | Raft entries (all groups) "
-        + "| MiB appended (all groups) | fdatasync+fsync per node | FUSE fsyncs; wait p50 / p99 ms "
-        + "| machine busy (rest) cores |");
-    out.add("|---|---:|---:|---:|---:|---|---:|---:|---|---:|---:|");
+        + "| MiB appended (all groups) | fdatasync+fsync per node | MiB written to disk per node "
+        + "| FUSE fsyncs; wait p50 / p99 ms | machine busy (rest) cores |");
+    out.add("|---|---:|---:|---:|---:|---|---:|---:|---|---|---:|---:|");
     for (Measurement m : rows) {
       OptionalDouble v = mean(rows, VanillaSetup.KEY, x -> x.load().wallSeconds());
       Measurement.RamifyFigures r = m.ramify();
-      out.add(String.format(Locale.ROOT, "| %s | %d | %.1f | %s | %.1f | %s | %s | %s | %s | %s | %.2f (%.2f) |",
+      out.add(String.format(Locale.ROOT, "| %s | %d | %.1f | %s | %.1f | %s | %s | %s | %s | %s | %s | %.2f (%.2f) |",
           m.title(), m.rep(), m.load().wallSeconds(), v.isPresent() ? f2(m.load().wallSeconds() / v.getAsDouble())
           : "—", m.cpuTotalSeconds(), byProcess(m, 1, "%.1f"),
           r == null ? "—" : r.timelineEntries() + " (" + r.allEntries() + ")",
           r == null ? "—" : String.format(Locale.ROOT, "%.1f (%.1f)", r.timelineBytes() / 1048576.0,
-              r.allBytes() / 1048576.0), syncs(m, 1, "%.0f"), fuse(m, 1, "%.0f"), m.machineBusyCores(),
+              r.allBytes() / 1048576.0), syncs(m, 1, "%.0f"), disk(m, 1.0 / 1048576, "%.1f"), fuse(m, 1, "%.0f"),
+          m.machineBusyCores(),
           m.otherCores()));
     }
     out.add("");
@@ -83,14 +84,14 @@ final class WritePathReport {
     out.add("");
     out.add("| configuration | rep | txns | TPS | latency p50 / p99 ms | CPU ms/txn | CPU ms/txn by process "
         + "| Raft entries/txn (all groups) | fdatasync+fsync/txn per node | bytes appended/txn (all groups) "
-        + "| FUSE fsyncs/txn; wait p50 / p99 ms | CHECKPOINT s; buffers; ms/1000 buffers "
-        + "| machine busy (rest) cores |");
-    out.add("|---|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---:|");
+        + "| KiB written to disk/txn per node | FUSE fsyncs/txn; wait p50 / p99 ms "
+        + "| CHECKPOINT s; buffers; ms/1000 buffers | machine busy (rest) cores |");
+    out.add("|---|---:|---:|---:|---:|---:|---|---:|---|---:|---|---:|---:|---:|");
     for (Measurement m : rows) {
       double per = 1.0 / m.txns();
       Measurement.RamifyFigures r = m.ramify();
       Measurement.Checkpoint c = m.checkpoint();
-      out.add(String.format(Locale.ROOT, "| %s | %d | %d | %.0f | %s / %s | %.2f | %s | %s | %s | %s | %s | %s "
+      out.add(String.format(Locale.ROOT, "| %s | %d | %d | %.0f | %s / %s | %.2f | %s | %s | %s | %s | %s | %s | %s "
               + "| %.2f (%.2f) |", m.title(), m.rep(), m.txns(), m.run().tps(),
           ms(m.run().perTransaction().p50()), ms(m.run().perTransaction().p99()), m.cpuTotalSeconds() * 1000 * per,
           byProcess(m, 1000 * per, "%.2f"),
@@ -98,7 +99,7 @@ final class WritePathReport {
               r.allEntries() * per),
           syncs(m, per, "%.2f"),
           r == null ? "—" : String.format(Locale.ROOT, "%.0f (%.0f)", r.timelineBytes() * per, r.allBytes() * per),
-          fuse(m, per, "%.2f"),
+          disk(m, per / 1024, "%.1f"), fuse(m, per, "%.2f"),
           c == null ? "—" : String.format(Locale.ROOT, "%.2f; %d; %s", c.seconds(), c.buffers(),
               Double.isNaN(c.msPerThousandBuffers()) ? "—" : String.format(Locale.ROOT, "%.0f",
                   c.msPerThousandBuffers())),
@@ -197,6 +198,17 @@ final class WritePathReport {
     parts.add("(pgbench " + String.format(Locale.ROOT, format, m.clientCpuSeconds() * scale) + ", bench JVM "
         + String.format(Locale.ROOT, format, m.benchCpuSeconds() * scale) + ")");
     return String.join(" · ", parts);
+  }
+
+  /** Per storage node with any, its bytes written toward the disk times {@code scale}. */
+  private static String disk(Measurement m, double scale, String format) {
+    List<String> parts = new ArrayList<>();
+    m.diskBytes().forEach((node, b) -> {
+      if (b > 0) {
+        parts.add(node + " " + String.format(Locale.ROOT, format, b * scale));
+      }
+    });
+    return parts.isEmpty() ? "0" : String.join(", ", parts);
   }
 
   private static String syncs(Measurement m, double scale, String format) {

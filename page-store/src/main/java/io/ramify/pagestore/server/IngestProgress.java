@@ -83,6 +83,10 @@ final class IngestProgress {
       if (wanted.merge(tl, seq, Math::max) == seq) {
         changed.signalAll(); // a follower holding back its next pull (awaitBatch) goes now
       }
+      Entry first = timelines.get(tl);
+      if (first != null && first.ingested() < seq) {
+        relistWanted = true; // one listing now: the lister pulls a timeline no follower has
+      }
       while (true) {
         Entry e = timelines.get(tl);
         if (e != null && e.ingested() >= seq) {

@@ -131,8 +131,8 @@ final class Ingestor implements AutoCloseable {
   /**
    * One pass: list every timeline and pull those behind that no follower has; one that had new ops
    * gets a follower. True if anything was stored or acknowledged. While followers work, listings
-   * come every {@code LIST_INTERVAL} at most (a reader waiting for a timeline not seen yet asks
-   * sooner): three Raft reads each 5 ms was most of what a busy shard asked of ratis-wal.
+   * come every {@code LIST_INTERVAL} at most (a reader waiting for a timeline not seen yet, or
+   * behind, asks sooner): three Raft reads each 5 ms was most of what a busy shard asked of ratis-wal.
    */
   private boolean round() {
     long now = System.nanoTime();
