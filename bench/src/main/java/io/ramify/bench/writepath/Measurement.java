@@ -9,14 +9,14 @@ import java.util.Map;
  * load ({@code load}), its wall time, the CPU of each of the configuration's process groups, of
  * pgbench and of the benchmark's JVM (neither part of any configuration), the CPU of the rest of
  * the machine meanwhile, the fdatasync+fsync calls per storage node (null when
- * they could not be counted), the bytes each storage node's processes wrote toward the disk
- * ({@link DiskMeter}), Ramify's storage figures (null for the others) and the CHECKPOINT
+ * they could not be counted), the bytes the machine wrote to the data directory's disk meanwhile
+ * ({@link io.ramify.bench.DiskMeter}; -1 unknown), Ramify's storage figures (null for the others) and the CHECKPOINT
  * that followed a read-write run (null otherwise).
  */
 record Measurement(Workload workload, String config, String title, int rep, double wallSeconds, Pgbench.Run run,
     Pgbench.Init load, Map<String, Double> cpuSeconds, double clientCpuSeconds, double benchCpuSeconds,
     double machineBusyCores,
-    double otherCores, Map<String, Long> syncs, Map<String, Long> diskBytes, RamifyFigures ramify,
+    double otherCores, Map<String, Long> syncs, long diskBytes, RamifyFigures ramify,
     Checkpoint checkpoint) {
 
   /** Transactions pgbench committed in the step (0 for the load). */

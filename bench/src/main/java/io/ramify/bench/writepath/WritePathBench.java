@@ -110,6 +110,9 @@ public final class WritePathBench implements Callable<Integer> {
     Processes.run(List.of("chown", VanillaPostgres.OS_USER + ":", logs.toString()), Duration.ofSeconds(10));
     Path perfDir = Files.createDirectories(dir.resolve("perf"));
     MachineFacts facts = MachineFacts.collect(dir, root);
+    disk = io.ramify.bench.DiskMeter.of(dir);
+    progress("disk writes: /proc/diskstats of " + (disk.device().isEmpty() ? "(device not found)" : disk.device())
+        + ", the whole machine's");
     Optional<String> noSyncs = SyncCounter.unavailableReason();
     noSyncs.ifPresentOrElse(r -> progress("fdatasync counts unavailable: " + r),
         () -> progress("perf counts fdatasync/fsync calls"));
@@ -175,6 +178,9 @@ public final class WritePathBench implements Callable<Integer> {
   }
 
   /** Warm-up, then one measured step of {@code w} on {@code s}, then its checks and CHECKPOINT. */
+  /** The data directory's disk, whose writes each step reports. */
+  private io.ramify.bench.DiskMeter disk;
+
   private Measurement step(Workload w, Setup s, int rep, Path logs, Path perfDir, Map<String, Long> history)
       throws Exception {
     s.checkReady();
@@ -193,7 +199,7 @@ public final class WritePathBench implements Callable<Integer> {
       storage0 = ramify.storage();
     }
     SyncCounter.Running perf = perfDir == null ? null : SyncCounter.start(() -> syncNodes(s), perfDir);
-    Map<String, Map<Long, Long>> disk0 = DiskMeter.sample(syncNodes(s));
+    long disk0 = disk.writtenBytes();
     long self = ProcessHandle.current().pid();
     Map<String, Long> cpu0 = s.cpuTicks();
     long clients0 = CpuMeter.reapedChildrenTicks(self);
@@ -212,7 +218,8 @@ public final class WritePathBench implements Callable<Integer> {
     long clients1 = CpuMeter.reapedChildrenTicks(self);
     long bench1 = CpuMeter.ownTicks(self);
     long[] machine1 = CpuMeter.machineTicks();
-    Map<String, Long> diskBytes = DiskMeter.between(disk0, DiskMeter.sample(syncNodes(s)));
+    long disk1 = disk.writtenBytes();
+    long diskBytes = disk0 < 0 || disk1 < 0 ? -1 : disk1 - disk0;
     Map<String, Long> syncs = perf == null ? null : perf.stop();
     Measurement.RamifyFigures figures = ramify == null ? null : figures(ramify, storage0);
     double wall = (t1 - t0) / 1e9;

@@ -60,9 +60,9 @@ final class WritePathReport {
     out.add("**" + w.title(b.scale, b.seconds) + "** — totals of the step:");
     out.add("");
     out.add("| configuration | rep | wall s | ÷ vanilla | CPU s | CPU s by process | Raft entries (all groups) "
-        + "| MiB appended (all groups) | fdatasync+fsync per node | MiB written to disk per node "
+        + "| MiB appended (all groups) | fdatasync+fsync per node | MiB written to the disk (machine) "
         + "| FUSE fsyncs; wait p50 / p99 ms | machine busy (rest) cores |");
-    out.add("|---|---:|---:|---:|---:|---|---:|---:|---|---|---:|---:|");
+    out.add("|---|---:|---:|---:|---:|---|---:|---:|---|---:|---:|---:|");
     for (Measurement m : rows) {
       OptionalDouble v = mean(rows, VanillaSetup.KEY, x -> x.load().wallSeconds());
       Measurement.RamifyFigures r = m.ramify();
@@ -84,9 +84,9 @@ final class WritePathReport {
     out.add("");
     out.add("| configuration | rep | txns | TPS | latency p50 / p99 ms | CPU ms/txn | CPU ms/txn by process "
         + "| Raft entries/txn (all groups) | fdatasync+fsync/txn per node | bytes appended/txn (all groups) "
-        + "| KiB written to disk/txn per node | FUSE fsyncs/txn; wait p50 / p99 ms "
+        + "| KiB written to the disk/txn (machine) | FUSE fsyncs/txn; wait p50 / p99 ms "
         + "| CHECKPOINT s; buffers; ms/1000 buffers | machine busy (rest) cores |");
-    out.add("|---|---:|---:|---:|---:|---:|---|---:|---|---:|---|---:|---:|---:|");
+    out.add("|---|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|");
     for (Measurement m : rows) {
       double per = 1.0 / m.txns();
       Measurement.RamifyFigures r = m.ramify();
@@ -200,15 +200,9 @@ final class WritePathReport {
     return String.join(" · ", parts);
   }
 
-  /** Per storage node with any, its bytes written toward the disk times {@code scale}. */
+  /** The bytes the machine wrote to the data directory's disk during the step, times {@code scale}. */
   private static String disk(Measurement m, double scale, String format) {
-    List<String> parts = new ArrayList<>();
-    m.diskBytes().forEach((node, b) -> {
-      if (b > 0) {
-        parts.add(node + " " + String.format(Locale.ROOT, format, b * scale));
-      }
-    });
-    return parts.isEmpty() ? "0" : String.join(", ", parts);
+    return m.diskBytes() < 0 ? "n/a" : String.format(Locale.ROOT, format, m.diskBytes() * scale);
   }
 
   private static String syncs(Measurement m, double scale, String format) {

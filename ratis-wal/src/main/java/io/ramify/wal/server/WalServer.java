@@ -59,7 +59,7 @@ public final class WalServer implements AutoCloseable {
     WalCluster.Node self = config.cluster().node(config.nodeId());
     RaftServer server = RaftServer.newBuilder()
         .setServerId(config.cluster().peerId(config.nodeId()))
-        .setProperties(properties(config, self))
+        .setProperties(raftProperties(config, self))
         .setStateMachineRegistry(registry(config, metrics))
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
@@ -97,7 +97,11 @@ public final class WalServer implements AutoCloseable {
     return all;
   }
 
-  private static RaftProperties properties(WalServerConfig c, WalCluster.Node self) {
+  /**
+   * The Ratis settings of a node; public so that bench/ratis-floor measures bare Ratis with
+   * exactly these.
+   */
+  public static RaftProperties raftProperties(WalServerConfig c, WalCluster.Node self) {
     RaftProperties p = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(p, List.of(c.dataDir().toFile()));
     GrpcConfigKeys.Server.setPort(p, self.port());
