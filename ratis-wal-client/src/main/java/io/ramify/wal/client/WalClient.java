@@ -417,21 +417,11 @@ public final class WalClient implements AutoCloseable {
   }
 
   CompletableFuture<Reply> write(TimelineId tl, WriteRequest.Builder req) {
-    int g = groupOf(tl);
-    Message m = message(req.build().toByteArray());
-    return retryingStepDown(() -> {
-      RaftClient c = groups.get(g);
-      return unwrap(c.async().send(m), g, c, "group " + g + " of timeline " + tl.shortForm());
-    }, 1);
+    return send(tl, req.build().toByteArray(), (c, m) -> c.async().send(m));
   }
 
   private CompletableFuture<Reply> query(TimelineId tl, QueryRequest.Builder req) {
-    int g = groupOf(tl);
-    Message m = message(req.build().toByteArray());
-    return retryingStepDown(() -> {
-      RaftClient c = groups.get(g);
-      return unwrap(c.async().sendReadOnly(m), g, c, "group " + g + " of timeline " + tl.shortForm());
-    }, 1);
+    return send(tl, req.build().toByteArray(), (c, m) -> c.async().sendReadOnly(m));
   }
 
   /**
@@ -440,11 +430,17 @@ public final class WalClient implements AutoCloseable {
    * every later request of this process to the group (reads, acks, listings) until it was answered.
    */
   private CompletableFuture<Reply> parkedQuery(TimelineId tl, QueryRequest.Builder req) {
+    return send(tl, req.build().toByteArray(), (c, m) -> c.async().sendReadOnlyUnordered(m));
+  }
+
+  /** Sends {@code body} to {@code tl}'s group the way {@code how} does, retried over step-downs. */
+  private CompletableFuture<Reply> send(TimelineId tl, byte[] body,
+      java.util.function.BiFunction<RaftClient, Message, CompletableFuture<RaftClientReply>> how) {
     int g = groupOf(tl);
-    Message m = message(req.build().toByteArray());
+    Message m = message(body);
     return retryingStepDown(() -> {
       RaftClient c = groups.get(g);
-      return unwrap(c.async().sendReadOnlyUnordered(m), g, c, "group " + g + " of timeline " + tl.shortForm());
+      return unwrap(how.apply(c, m), g, c, "group " + g + " of timeline " + tl.shortForm());
     }, 1);
   }
 
