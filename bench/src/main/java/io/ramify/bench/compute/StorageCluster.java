@@ -105,7 +105,8 @@ public final class StorageCluster implements AutoCloseable {
     return dir.resolve("shard-" + s + ".log");
   }
 
-  private List<String> javaCommand(Class<?> main, String... args) {
+  /** The command that runs {@code main} in a server JVM of its own, on this JVM's class path. */
+  public static List<String> javaCommand(Class<?> main, String... args) {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx" + NODE_HEAP_MIB + "m"));
     cmd.addAll(serverJavaOptions());
@@ -161,7 +162,7 @@ public final class StorageCluster implements AutoCloseable {
   }
 
   /** Waits until {@code p} prints {@code ready} on a line of its own in {@code log}. */
-  private static void awaitReady(Process p, Path log, String ready, String what, long deadline)
+  public static void awaitReady(Process p, Path log, String ready, String what, long deadline)
       throws IOException, InterruptedException {
     while (!Files.readString(log).lines().anyMatch(ready::equals)) {
       if (System.nanoTime() > deadline || !p.isAlive()) {

@@ -240,29 +240,21 @@ public final class RatisFloorBench implements Callable<Integer> {
       }
       for (int i = 0; i < NODES; i++) {
         Path data = Files.createDirectories(dir.resolve("n" + i));
-        List<String> args = k == Kind.BARE
-            ? List.of(FloorNode.class.getName(), "floor", peers.toString(), "n" + i, data.toString())
-            : List.of(WalNode.class.getName(), "floor", peers.toString(), "1", "n" + i, data.toString());
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-            "-Xmx" + StorageCluster.NODE_HEAP_MIB + "m"));
-        cmd.addAll(StorageCluster.serverJavaOptions());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
-        cmd.addAll(args);
-        Path log = dir.resolve("n" + i + ".log");
+        List<String> cmd = k == Kind.BARE
+            ? StorageCluster.javaCommand(FloorNode.class, "floor", peers.toString(), "n" + i, data.toString())
+            : StorageCluster.javaCommand(WalNode.class, "floor", peers.toString(), "1", "n" + i, data.toString());
         n.processes.add(new ProcessBuilder(cmd).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start());
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("n" + i + ".log").toFile())).start());
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_WAIT_SECONDS);
-      for (int i = 0; i < NODES; i++) {
-        Path log = dir.resolve("n" + i + ".log");
-        while (!Files.readString(log).lines().anyMatch("ready"::equals)) {
-          if (System.nanoTime() > deadline || !n.processes.get(i).isAlive()) {
-            n.close();
-            throw new IOException("node n" + i + " did not start; its output:\n" + Files.readString(log));
-          }
-          Thread.sleep(100);
+      try {
+        for (int i = 0; i < NODES; i++) {
+          StorageCluster.awaitReady(n.processes.get(i), dir.resolve("n" + i + ".log"), FloorNode.READY, "node n" + i,
+              deadline);
         }
+      } catch (IOException e) {
+        n.close();
+        throw e;
       }
       n.connect();
       return n;

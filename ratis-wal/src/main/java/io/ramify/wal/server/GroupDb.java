@@ -28,6 +28,7 @@ import org.rocksdb.WriteOptions;
  * built on {@link RocksStateMachine} keeps its own keys away from it.
  */
 public final class GroupDb implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GroupDb.class);
   static {
     RocksDB.loadLibrary();
   }
@@ -117,7 +118,7 @@ public final class GroupDb implements AutoCloseable {
       db.flush(f); // what only the memtables held (no RocksDB WAL); a restart then replays nothing
     } catch (RocksDBException e) {
       // Not fatal: Ratis replays the entries the database lacks from its log at the next start.
-      org.slf4j.LoggerFactory.getLogger(GroupDb.class).warn("cannot flush {} before closing it: {}", dir, e.toString());
+      LOG.warn("cannot flush {} before closing it: {}", dir, e.toString());
     }
     db.close();
     writeOptions.close();
