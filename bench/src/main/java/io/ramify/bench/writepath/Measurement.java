@@ -11,13 +11,14 @@ import java.util.Map;
  * the machine meanwhile, the fdatasync+fsync calls per storage node (null when
  * they could not be counted), the bytes the machine wrote to the data directory's disk meanwhile
  * ({@link io.ramify.bench.DiskMeter}; -1 unknown), Ramify's storage figures (null for the others) and the CHECKPOINT
- * that followed a read-write run (null otherwise).
+ * that followed a read-write run (null otherwise), and the wall seconds of the warm-up load that
+ * preceded the first measured load on fresh servers (null otherwise).
  */
 record Measurement(Workload workload, String config, String title, int rep, double wallSeconds, Pgbench.Run run,
     Pgbench.Init load, Map<String, Double> cpuSeconds, double clientCpuSeconds, double benchCpuSeconds,
     double machineBusyCores,
     double otherCores, Map<String, Long> syncs, long diskBytes, RamifyFigures ramify,
-    Checkpoint checkpoint) {
+    Checkpoint checkpoint, Double coldLoadSeconds) {
 
   /** Transactions pgbench committed in the step (0 for the load). */
   long txns() {

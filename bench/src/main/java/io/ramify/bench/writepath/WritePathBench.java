@@ -54,7 +54,8 @@ public final class WritePathBench implements Callable<Integer> {
   int seconds = 60;
 
   @Option(names = "--warmup-seconds", paramLabel = "W",
-      description = "pgbench run, same workload, before each measured run; 0: none (default: ${DEFAULT-VALUE}).")
+      description = {"pgbench run, same workload, before each measured run, and one pgbench -i before the first "
+          + "measured -i (its time is reported as the load on fresh servers); 0: none (default: ${DEFAULT-VALUE})."})
   int warmupSeconds = 10;
 
   @Option(names = "--configs", paramLabel = "LIST", split = ",",
@@ -192,6 +193,14 @@ public final class WritePathBench implements Callable<Integer> {
         s.checkAfter(history.get(s.key()), "after the warm-up of " + label);
       }
     }
+    Double coldLoad = null;
+    if (w.kind() == Workload.Kind.LOAD && warmupSeconds > 0 && rep == 1) {
+      // The figures are "after a warm-up": servers that run for days have compiled their
+      // hot paths; the first load on fresh JVMs (C2 then takes a third of the machine) is shown
+      // beside it, as what a first `ramify up` user sees.
+      coldLoad = Pgbench.init(s.endpoint(), scale, logs).wallSeconds();
+      progress(String.format(Locale.ROOT, "  warm-up load on fresh servers: %.1f s", coldLoad));
+    }
     RamifySetup ramify = s instanceof RamifySetup r ? r : null;
     RamifySetup.StorageSample storage0 = null;
     if (ramify != null) {
@@ -251,7 +260,7 @@ public final class WritePathBench implements Callable<Integer> {
       }
     }
     return new Measurement(w, s.key(), s.title(), rep, wall, run, load, cpu, clientCpu, benchCpu, busy, Math.max(0, busy - ours),
-        syncs, diskBytes, figures, checkpoint);
+        syncs, diskBytes, figures, checkpoint, coldLoad);
   }
 
   private static Map<String, List<Long>> syncNodes(Setup s) {

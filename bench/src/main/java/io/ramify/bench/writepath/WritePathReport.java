@@ -30,7 +30,8 @@ final class WritePathReport {
         + "; JVM options of every server: `" + String.join(" ", StorageCluster.serverJavaOptions()) + "`");
     out.add("- standbys: made with pg_basebackup from their primary, streaming over a Unix socket, "
         + "`synchronous_standby_names = '" + StandbysSetup.SYNC_NAMES + "'`, `synchronous_commit = on`");
-    out.add("- each run after a " + b.warmupSeconds + " s warm-up of the same workload; " + b.repetitions
+    out.add("- each run after a " + b.warmupSeconds + " s warm-up of the same workload"
+        + (b.warmupSeconds > 0 ? ", the first pgbench -i after a pgbench -i of its own" : "") + "; " + b.repetitions
         + " repetitions, the order of the configurations reversed on every other one");
     out.add("- fdatasync+fsync counts: " + ctx.syncsUnavailable().map(r -> "n/a (" + r + ")")
         .orElse("perf stat on the syscall tracepoints, per node"));
@@ -59,16 +60,17 @@ final class WritePathReport {
   private static void load(List<String> out, Workload w, WritePathBench b, List<Measurement> rows) {
     out.add("**" + w.title(b.scale, b.seconds) + "** — totals of the step:");
     out.add("");
-    out.add("| configuration | rep | wall s | ÷ vanilla | CPU s | CPU s by process | Raft entries (all groups) "
+    out.add("| configuration | rep | wall s | ÷ vanilla | first load on fresh servers s | CPU s | CPU s by process | Raft entries (all groups) "
         + "| MiB appended (all groups) | fdatasync+fsync per node | MiB written to the disk (machine) "
         + "| FUSE fsyncs; wait p50 / p99 ms | machine busy (rest) cores |");
-    out.add("|---|---:|---:|---:|---:|---|---:|---:|---|---:|---:|---:|");
+    out.add("|---|---:|---:|---:|---:|---:|---|---:|---:|---|---:|---:|---:|");
     for (Measurement m : rows) {
       OptionalDouble v = mean(rows, VanillaSetup.KEY, x -> x.load().wallSeconds());
       Measurement.RamifyFigures r = m.ramify();
-      out.add(String.format(Locale.ROOT, "| %s | %d | %.1f | %s | %.1f | %s | %s | %s | %s | %s | %s | %.2f (%.2f) |",
+      out.add(String.format(Locale.ROOT, "| %s | %d | %.1f | %s | %s | %.1f | %s | %s | %s | %s | %s | %s | %.2f (%.2f) |",
           m.title(), m.rep(), m.load().wallSeconds(), v.isPresent() ? f2(m.load().wallSeconds() / v.getAsDouble())
-          : "—", m.cpuTotalSeconds(), byProcess(m, 1, "%.1f"),
+          : "—", m.coldLoadSeconds() == null ? "—" : String.format(Locale.ROOT, "%.1f", m.coldLoadSeconds()),
+          m.cpuTotalSeconds(), byProcess(m, 1, "%.1f"),
           r == null ? "—" : r.timelineEntries() + " (" + r.allEntries() + ")",
           r == null ? "—" : String.format(Locale.ROOT, "%.1f (%.1f)", r.timelineBytes() / 1048576.0,
               r.allBytes() / 1048576.0), syncs(m, 1, "%.0f"), disk(m, 1.0 / 1048576, "%.1f"), fuse(m, 1, "%.0f"),

@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.rocksdb.Checkpoint;
+import org.rocksdb.CompressionType;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -45,8 +46,23 @@ public final class GroupDb implements AutoCloseable {
     this.options = options;
   }
 
+  /**
+   * Values at least this large (WAL archive pages and block ops, 8 KiB and more) go to blob files,
+   * written once at flush, while compaction rewrites only keys and small values. Without blobs,
+   * compaction rewrote every archived WAL page and every short-lived block op level after level:
+   * during {@code pgbench -i} the nodes' compaction threads took a fifth of the machine's CPU
+   * (perf, docs/benchmarks.md).
+   */
+  static final long MIN_BLOB_BYTES = 4096;
+
   static GroupDb open(Path dir) {
-    Options o = new Options().setCreateIfMissing(true).setMaxOpenFiles(256);
+    // Blob garbage collection rewrites the live blobs of old blob files during compaction, so the
+    // files of acknowledged (deleted) block ops are reclaimed.
+    Options o = new Options().setCreateIfMissing(true).setMaxOpenFiles(256)
+        .setCompressionType(CompressionType.LZ4_COMPRESSION)
+        .setEnableBlobFiles(true).setMinBlobSize(MIN_BLOB_BYTES)
+        .setBlobCompressionType(CompressionType.LZ4_COMPRESSION)
+        .setEnableBlobGarbageCollection(true);
     try {
       Files.createDirectories(dir);
       return new GroupDb(dir, RocksDB.open(o, dir.toString()), o);
