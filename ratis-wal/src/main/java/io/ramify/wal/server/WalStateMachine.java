@@ -89,14 +89,15 @@ final class WalStateMachine extends RocksStateMachine {
     try (RocksKv base = RocksKv.latest(db().rocks())) {
       Writes writes = new Writes(base);
       try {
-        WriteRequest req = WriteRequest.parseFrom(data.asReadOnlyByteBuffer());
+        WriteRequest req = WriteRequest.parseFrom(EntryBytes.aliasingInput(data));
         reply = OpLog.apply(req, writes);
         if (req.hasAppend() && !reply.hasRejected()) {
-          woken = req.getAppend().getTimeline();
+          // A copy: the parsed request's bytes are views of the log entry (EntryBytes).
+          woken = com.google.protobuf.ByteString.copyFrom(req.getAppend().getTimeline().toByteArray());
           batchBytes.update(data.size());
           appendedBytes.inc(data.size());
         }
-      } catch (InvalidProtocolBufferException e) {
+      } catch (IOException e) { // InvalidProtocolBufferException: an array input has no other I/O
         reply = rejection("write request does not parse: " + e.getMessage());
       }
       if (reply.hasRejected()) {
@@ -184,7 +185,10 @@ final class WalStateMachine extends RocksStateMachine {
   }
 
   private static Message message(Reply reply) {
-    return Message.valueOf(ByteString.copyFrom(reply.toByteArray()));
+    // The reply's array is new and never changed: wrap it instead of copying it (read replies carry
+    // up to a MiB of ops).
+    return Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations
+        .unsafeWrap(reply.toByteArray()));
   }
 
   @Override
