@@ -1,7 +1,6 @@
 package io.ramify.wal.client;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.ramify.common.Generation;
 import io.ramify.common.Lsn;
 import io.ramify.common.Seq;
@@ -234,8 +233,8 @@ public final class WalClient implements AutoCloseable {
   /**
    * Creates {@code child} as a fork of {@code parent} at {@code lsn}, which must be the end of a
    * complete record in the parent's durable WAL (use {@link #recordEndAtOrBefore} to snap to one).
-   * The fork cut is the last parent op with W below the end of the first record after it (DESIGN.md
-   * rule 5, refined in docs/architecture.md).
+   * The fork cut is the last parent op with W below the end of the first record after it (docs/design.md
+   * rule 5).
    */
   public CompletableFuture<TimelineStatus> createFork(TimelineId child, TimelineId parent, Lsn lsn, int shardCount) {
     return recordEndAtOrBefore(parent, lsn).thenCompose(end -> {
@@ -476,8 +475,9 @@ public final class WalClient implements AutoCloseable {
     });
   }
 
+  /** {@code b} is always a fresh {@code toByteArray()}: wrapped, not copied. */
   private static Message message(byte[] b) {
-    return Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(b));
+    return RatisBytes.message(b);
   }
 
   private CompletableFuture<Reply> unwrap(CompletableFuture<RaftClientReply> f, int group, RaftClient used,
@@ -496,8 +496,9 @@ public final class WalClient implements AutoCloseable {
       }
       Reply reply;
       try {
-        reply = Reply.parseFrom(r.getMessage().getContent().toByteArray());
-      } catch (InvalidProtocolBufferException e) {
+        // In place: a read's ops (up to a MiB) are views of the reply, not copies.
+        reply = Reply.parseFrom(RatisBytes.aliasingInput(r.getMessage().getContent()));
+      } catch (java.io.IOException e) { // InvalidProtocolBufferException: an array input has no other I/O
         throw new IllegalStateException("ratis-wal sent a reply that does not parse", e);
       }
       if (reply.hasRejected()) {

@@ -1,7 +1,6 @@
 package io.ramify.wal.server;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.ramify.common.Lsn;
 import io.ramify.common.ShardMap;
 import io.ramify.common.TimelineId;
@@ -106,10 +105,18 @@ public final class Queries {
     };
   }
 
+  /**
+   * Parses a stored op in place: {@code b} is the scan's own copy, never changed, and the image
+   * goes straight into the reply, so copying it out first (as {@code parseFrom(byte[])} does)
+   * only made garbage — each shard's read scans every op of the timeline.
+   */
   private static Op parseOp(byte[] b) {
     try {
-      return Op.parseFrom(b);
-    } catch (InvalidProtocolBufferException e) {
+      com.google.protobuf.CodedInputStream in = com.google.protobuf.UnsafeByteOperations.unsafeWrap(b)
+          .newCodedInput();
+      in.enableAliasing(true);
+      return Op.parseFrom(in);
+    } catch (java.io.IOException e) { // InvalidProtocolBufferException: an array input has no other I/O
       throw new IllegalStateException("stored op does not parse: local state is corrupt", e);
     }
   }
@@ -159,7 +166,7 @@ public final class Queries {
   }
 
   /**
-   * The fork cut for a branch at {@code lsn} (DESIGN.md rule 5, as refined in docs/architecture.md):
+   * The fork cut for a branch at {@code lsn} (docs/design.md rule 5):
    * the last op whose W is below the end of the first complete record after {@code lsn} — every op
    * if no record ends after it yet. Such an op cannot hold a change of a record after {@code lsn}:
    * Postgres writes a page only once the WAL up to the page's LSN, the end of the last record that

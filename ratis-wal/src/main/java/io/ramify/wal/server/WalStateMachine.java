@@ -89,10 +89,10 @@ final class WalStateMachine extends RocksStateMachine {
     try (RocksKv base = RocksKv.latest(db().rocks())) {
       Writes writes = new Writes(base);
       try {
-        WriteRequest req = WriteRequest.parseFrom(EntryBytes.aliasingInput(data));
+        WriteRequest req = WriteRequest.parseFrom(io.ramify.wal.client.RatisBytes.aliasingInput(data));
         reply = OpLog.apply(req, writes);
         if (req.hasAppend() && !reply.hasRejected()) {
-          // A copy: the parsed request's bytes are views of the log entry (EntryBytes).
+          // A copy: the parsed request's bytes are views of the log entry (RatisBytes).
           woken = com.google.protobuf.ByteString.copyFrom(req.getAppend().getTimeline().toByteArray());
           batchBytes.update(data.size());
           appendedBytes.inc(data.size());
@@ -187,8 +187,7 @@ final class WalStateMachine extends RocksStateMachine {
   private static Message message(Reply reply) {
     // The reply's array is new and never changed: wrap it instead of copying it (read replies carry
     // up to a MiB of ops).
-    return Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations
-        .unsafeWrap(reply.toByteArray()));
+    return io.ramify.wal.client.RatisBytes.message(reply.toByteArray());
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.ramify.wal.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import io.ramify.wal.client.RatisBytes;
 import io.ramify.wal.proto.BlockWrite;
 import io.ramify.wal.proto.Op;
 import io.ramify.wal.proto.OpBatch;
@@ -11,7 +12,7 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.junit.jupiter.api.Test;
 
-class EntryBytesTest {
+class RatisBytesTest {
   private static WriteRequest request() {
     byte[] image = new byte[8192];
     java.util.Arrays.fill(image, (byte) 7);
@@ -24,7 +25,7 @@ class EntryBytesTest {
   void anEntrysOwnArrayIsReadInPlace() throws Exception {
     WriteRequest sent = request();
     byte[] entry = sent.toByteArray();
-    WriteRequest read = WriteRequest.parseFrom(EntryBytes.aliasingInput(UnsafeByteOperations.unsafeWrap(entry)));
+    WriteRequest read = WriteRequest.parseFrom(RatisBytes.aliasingInput(UnsafeByteOperations.unsafeWrap(entry)));
     assertEquals(sent, read);
     // The block image is a view of the entry's array, not a copy: a change to the array shows.
     java.util.Arrays.fill(entry, entry.length - 100, entry.length, (byte) 9);
@@ -37,7 +38,7 @@ class EntryBytesTest {
     byte[] body = request().toByteArray();
     ByteString rope = UnsafeByteOperations.unsafeWrap(body)
         .concat(RocksStateMachine.leaderTimeField(1_700_000_000_000L));
-    WriteRequest read = WriteRequest.parseFrom(EntryBytes.aliasingInput(rope));
+    WriteRequest read = WriteRequest.parseFrom(RatisBytes.aliasingInput(rope));
     assertEquals(sent, read);
     java.util.Arrays.fill(body, body.length - 100, body.length, (byte) 9);
     assertEquals(sent, read); // joined into a copy, so the pieces may change

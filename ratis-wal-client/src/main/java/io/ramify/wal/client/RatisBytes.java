@@ -1,4 +1,4 @@
-package io.ramify.wal.server;
+package io.ramify.wal.client;
 
 import com.google.protobuf.CodedInputStream;
 import java.io.IOException;
@@ -8,21 +8,29 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
 /**
- * Reads a Ratis message (shaded protobuf) as our own protobuf without copying its bytes.
+ * Moves bytes between Ratis messages (shaded protobuf) and our own protobuf without copying them.
  *
- * <p>Why: parsing {@code data.asReadOnlyByteBuffer()} copied every log entry twice (the buffer is
- * read-only, so protobuf copies it into an array first, and bytes fields were copied again out of
- * that array). In a {@code pgbench -i} those copies were 60 % of the bytes a WAL node allocated
- * (JFR), all of it young garbage for the collector. Here the entry's own array is read in place,
- * and bytes fields (block images, WAL data) are views of it ({@link
- * CodedInputStream#enableAliasing}); Ratis never changes an entry's array once it exists.
- * A message made of several pieces (the leader's request plus its time stamp) is joined once.
+ * <p>Why: a WAL node parsed each committed entry from {@code data.asReadOnlyByteBuffer()}, which
+ * made protobuf copy the entry into an array (a read-only buffer exposes none) and then copy every
+ * bytes field out of that array: in a {@code pgbench -i} those copies were 60 % of the bytes the
+ * node allocated (JFR), all young garbage for the collector. Here a message's own array is read in
+ * place and bytes fields (block images, WAL data) are views of it ({@link
+ * CodedInputStream#enableAliasing}); Ratis never changes a message's array once it exists. A
+ * message of several pieces (the leader's request plus its time stamp) is joined once.
  */
-final class EntryBytes {
-  private EntryBytes() {}
+public final class RatisBytes {
+  private RatisBytes() {}
 
-  /** A decoder over {@code data} whose bytes fields alias it: they must not outlive the entry. */
-  static CodedInputStream aliasingInput(ByteString data) {
+  /** A Ratis message around {@code fresh}, which the caller made and never changes again. */
+  public static org.apache.ratis.protocol.Message message(byte[] fresh) {
+    return org.apache.ratis.protocol.Message.valueOf(UnsafeByteOperations.unsafeWrap(fresh));
+  }
+
+  /**
+   * A decoder over {@code data} whose bytes fields alias it: a parsed message keeps {@code data}'s
+   * array alive as long as it lives.
+   */
+  public static CodedInputStream aliasingInput(ByteString data) {
     Pieces p = new Pieces();
     try {
       UnsafeByteOperations.unsafeWriteTo(data, p);
