@@ -2,7 +2,7 @@ package io.ramify.common;
 
 /**
  * A fencing number: each compute start on a timeline takes a higher one, and the log refuses ops
- * whose generation is lower than the highest it has accepted (DESIGN.md rule 3).
+ * whose generation is lower than the highest it has accepted (docs/design.md rule 3).
  */
 public record Generation(long value) implements Comparable<Generation> {
   public static final Generation NONE = new Generation(0);

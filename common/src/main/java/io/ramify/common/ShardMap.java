@@ -5,7 +5,7 @@ import java.util.zip.CRC32C;
 
 /**
  * Which page-store shard owns a block: {@code hash(file, block / STRIPE_BLOCKS) mod shardCount}
- * (DESIGN.md §5). The map ignores the timeline, so a child finds its parent's versions on the same
+ * (docs/design.md §5). The map ignores the timeline, so a child finds its parent's versions on the same
  * shard. File events (create, truncate, unlink, rename, mkdir, rmdir) go to every shard.
  */
 public final class ShardMap {

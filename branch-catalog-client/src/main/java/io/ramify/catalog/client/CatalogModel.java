@@ -34,7 +34,7 @@ public final class CatalogModel {
   }
 
   /**
-   * An immutable line of history (DESIGN.md §1). A root has no parent, fork LSN 0 and cut 0. A
+   * An immutable line of history (docs/design.md §1). A root has no parent, fork LSN 0 and cut 0. A
    * deleted timeline is a tombstone: kept so retention and GC learn that it is gone.
    */
   public record Timeline(TimelineId id, String project, Optional<TimelineId> parent, Lsn forkLsn, Seq forkCut,
@@ -87,7 +87,7 @@ public final class CatalogModel {
 
   /**
    * A new timeline as the control plane made it in ratis-wal; the catalog fills in its parent.
-   * {@code forkLsn} and {@code forkCut} come from ratis-wal's createFork (DESIGN.md rule 5).
+   * {@code forkLsn} and {@code forkCut} come from ratis-wal's createFork (docs/design.md rule 5).
    */
   public record TimelineSpec(TimelineId id, Lsn forkLsn, Seq forkCut, int walGroup) {
     io.ramify.catalog.proto.TimelineSpec toProto() {

@@ -11,7 +11,7 @@ import io.ramify.catalog.proto.TimelineRecord;
 import io.ramify.common.TimelineId;
 
 /**
- * Compute leases: where generations come from (DESIGN.md rule 3). Each acquisition takes the
+ * Compute leases: where generations come from (docs/design.md rule 3). Each acquisition takes the
  * timeline's next generation, strictly above every earlier one, released or not; the new compute
  * claims it in ratis-wal, which fences the old one. A lease's expiry only tells supervisors
  * whether its holder is still renewing; it never makes a generation current again.

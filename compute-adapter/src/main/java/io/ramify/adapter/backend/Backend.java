@@ -46,7 +46,7 @@ public interface Backend {
    */
   long submitAtomically(List<Op> ops) throws IOException;
 
-  /** Completes once every op up to {@code seq} is durable (DESIGN.md rule 2). */
+  /** Completes once every op up to {@code seq} is durable (docs/design.md rule 2). */
   CompletableFuture<Long> durable(long seq);
 
   /** The seq of the last op submitted. */

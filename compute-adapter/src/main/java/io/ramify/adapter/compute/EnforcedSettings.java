@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The settings the adapter puts on Postgres's command line (DESIGN.md §4), and what it tells a
+ * The settings the adapter puts on Postgres's command line (docs/design.md §4), and what it tells a
  * user whose configuration files say otherwise. A value on the command line beats
  * {@code postgresql.conf} and {@code ALTER SYSTEM} silently, so a branch's {@code ALTER SYSTEM SET
  * wal_init_zero = on} would be accepted and do nothing: {@link #overridden} finds such settings in

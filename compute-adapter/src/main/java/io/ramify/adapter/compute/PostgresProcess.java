@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The stock Debian {@code postgres} of one compute, run as an ordinary OS user (Postgres refuses
- * root). The settings Ramify relies on (DESIGN.md §4) go on the command line, never into files in
+ * root). The settings Ramify relies on (docs/design.md §4) go on the command line, never into files in
  * storage, so a branch inherits its parent's configuration files but not its address.
  */
 public final class PostgresProcess {
@@ -129,7 +129,7 @@ public final class PostgresProcess {
           socketDir.toString(), "-p", Integer.toString(port), "-U", SUPERUSER, "-d", "postgres", "-c",
           "SELECT name, setting, sourcefile FROM pg_file_settings WHERE error IS NULL ORDER BY seqno")));
       overridden = List.copyOf(EnforcedSettings.overridden(rows.lines().toList(), used));
-      overridden.forEach(o -> LOG.warn("ignored setting: {} (enforced on the command line, DESIGN.md section 4)", o));
+      overridden.forEach(o -> LOG.warn("ignored setting: {} (enforced on the command line, docs/design.md section 4)", o));
     } catch (IOException e) {
       LOG.warn("cannot check the configuration files for enforced settings: {}", e.getMessage());
     }

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The data directory a compute sees, and the one place that turns its changes into ops
- * (DESIGN.md §4). Metadata (the tree, sizes) is held in memory, loaded from the view at mount.
+ * (docs/design.md §4). Metadata (the tree, sizes) is held in memory, loaded from the view at mount.
  * Block writes are merged into whole 8 KiB blocks and become block ops tagged with W, the WAL
  * written through the mount so far; WAL segment writes become WAL ops at their LSN; scratch paths
  * stay in memory. Methods are synchronized: one compute, modest concurrency, simple invariants —

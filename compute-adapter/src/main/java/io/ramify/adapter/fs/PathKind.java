@@ -3,7 +3,7 @@ package io.ramify.adapter.fs;
 import java.util.regex.Pattern;
 
 /**
- * What a path of the data directory is, which decides where its bytes go (DESIGN.md §4). Paths
+ * What a path of the data directory is, which decides where its bytes go (docs/design.md §4). Paths
  * are relative to the data directory ("" is the data directory itself).
  */
 enum PathKind {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DESIGN.md rule 3 with real Postgres: a second compute on the same timeline takes a newer
+ * docs/design.md rule 3 with real Postgres: a second compute on the same timeline takes a newer
  * generation; the first one's next durable write is refused, its fsync fails, and its Postgres
  * stops (data_sync_retry = off) instead of losing data. The second sees everything the first
  * had made durable.

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DESIGN.md rule 5 against an oracle we did not write: a branch forked at LSN X in the middle of a
+ * docs/design.md rule 5 against an oracle we did not write: a branch forked at LSN X in the middle of a
  * pgbench run must hold exactly what vanilla Postgres holds after point-in-time recovery of a base
  * backup to X (recovery_target_lsn = X, recovery_target_inclusive = off): pg_dump of both equal.
  */

@@ -9,7 +9,7 @@ public class PageStoreException extends RuntimeException {
     super(message, cause);
   }
 
-  /** Stored bytes failed their CRC-32C (DESIGN.md rule 8): the data is lost on that shard, never returned. */
+  /** Stored bytes failed their CRC-32C (docs/design.md rule 8): the data is lost on that shard, never returned. */
   public static final class Corrupt extends PageStoreException {
     public Corrupt(String message, Throwable cause) {
       super(message, cause);

@@ -7,7 +7,7 @@ import java.util.zip.CRC32C;
 /**
  * A stored block version: a kind byte, the CRC-32C of the 8 KiB image, then the image unless it is
  * all zeros. RocksDB compresses the stored values (LZ4) underneath. The CRC is checked after every
- * read (DESIGN.md rule 8).
+ * read (docs/design.md rule 8).
  */
 public final class BlockCodec {
   public static final int BLOCK_SIZE = 8192;

@@ -9,7 +9,7 @@ import java.util.NavigableSet;
 import java.util.TreeSet;
 
 /**
- * Garbage collection of block versions under DESIGN.md rule 7: a version may be deleted only when
+ * Garbage collection of block versions under docs/design.md rule 7: a version may be deleted only when
  * no retained view can see it. A version of a block at seq s stays visible to the cuts in
  * [s, next), where next is the seq of the block's next own version or of the next own barrier
  * that hides it (create, unlink, rename, a truncate below it). It is deleted when no retained cut

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * What one compute sees: its timeline at a cut, laid over its parent at the fork cut, and so on
- * up to the root (DESIGN.md §1). {@code levels.get(0)} is the own timeline.
+ * up to the root (docs/design.md §1). {@code levels.get(0)} is the own timeline.
  */
 public record View(List<Level> levels) {
   /** The deepest ancestry a view may have. */

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.TreeSet;
 
 /**
- * Answers reads for a view (DESIGN.md rule 6): a block's content is the newest own version at or
+ * Answers reads for a view (docs/design.md rule 6): a block's content is the newest own version at or
  * before the cut unless a newer own barrier (create, truncate, unlink, rename) hides it or makes it
  * come from a rename's source; else the parent's view at the fork cut decides; else the block
  * does not exist. Pure: it reads only through {@link Kv}.

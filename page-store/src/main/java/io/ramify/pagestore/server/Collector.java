@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Background garbage collection of one shard under DESIGN.md rule 7. Each run takes the tree of
+ * Background garbage collection of one shard under docs/design.md rule 7. Each run takes the tree of
  * timelines from ratis-wal and, per timeline, retains its head, its children's fork cuts and every
  * cut of the history window (the cut at the last commit before now − window, through the head);
  * the core deletes what no retained cut sees. Runs are bounded in versions per step and steps per

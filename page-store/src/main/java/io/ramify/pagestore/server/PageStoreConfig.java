@@ -22,7 +22,7 @@ import java.time.Duration;
  * @param pollMax longest pause between rounds when idle (the pause doubles while idle)
  * @param walBackoffMax longest pause after ratis-wal did not answer (the pause doubles per failure)
  * @param defaultWait how long a read waits for ingestion when the request does not say
- * @param historyWindow every cut this recent stays readable (DESIGN.md rule 7)
+ * @param historyWindow every cut this recent stays readable (docs/design.md rule 7)
  * @param gcInterval pause between garbage-collection runs
  */
 public record PageStoreConfig(int shard, int shardCount, WalCluster wal, Path dataDir, String host, int port,

@@ -14,7 +14,7 @@ import java.util.Arrays;
 
 /**
  * A timeline's own WAL bytes, kept as 8 KiB pages. Bytes below the end of the last complete record
- * never change (DESIGN.md §5): Postgres rewrites its partial last page with the same prefix, and a
+ * never change (docs/design.md §5): Postgres rewrites its partial last page with the same prefix, and a
  * newer generation only overwrites the torn tail beyond that end. Any other change is refused as a
  * conflict. A fork's own WAL starts at its fork LSN; below that it reads its parent's.
  */

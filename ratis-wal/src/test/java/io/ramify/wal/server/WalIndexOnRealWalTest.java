@@ -186,8 +186,8 @@ class WalIndexOnRealWalTest {
   @Test
   void theCutOfARecordEndCountsTheOpsWrittenBeforeTheNextRecordEnds() {
     // Each page went in as two ops with W = page + 4096 and page + 8192, so the cut at a record end
-    // X is the number of those ops with W below the end of the record after X (DESIGN.md rule 5 as
-    // refined in docs/architecture.md, item 11); after the last record, every op.
+    // X is the number of those ops with W below the end of the record after X (docs/design.md rule 5,
+    // refinement 11); after the last record, every op.
     long first = records.getFirst().start() / 8192 * 8192;
     long end = records.getLast().end();
     for (int i = 0; i < records.size(); i += 101) {
