@@ -41,6 +41,11 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--os-user", paramLabel = "USER", description = "OS user Postgres runs as (default: ${DEFAULT-VALUE}).")
   String osUser = "postgres";
 
+  @Option(names = "--aot-cache", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = {"Start servers from a Java AOT cache per role (under DIR/aot), trained by the first run and "
+          + "written when `ramify down` stops it: later starts load classes and profiles from it (default: on)."})
+  boolean aotCache = true;
+
   static Path dataDir(Path given) {
     if (given != null) {
       return given;
@@ -142,13 +147,13 @@ public final class UpCommand implements Callable<Integer> {
   }
 
   /** Starts a process unless it runs; waits until its log says {@code readyText}. */
-  private static void start(Local local, String name, List<String> args, String readyText, String heap)
+  private void start(Local local, String name, List<String> args, String readyText, String heap)
       throws IOException, InterruptedException {
     spawn(local, name, args, readyText, heap).run();
   }
 
   /** Starts a process unless it runs; the returned wait returns once its log says {@code readyText}. */
-  private static Runnable spawn(Local local, String name, List<String> args, String readyText, String heap)
+  private Runnable spawn(Local local, String name, List<String> args, String readyText, String heap)
       throws IOException {
     if (local.running(name).isPresent()) {
       step(name + " is running (pid " + local.running(name).get().pid() + ")");
@@ -159,6 +164,12 @@ public final class UpCommand implements Callable<Integer> {
     List<String> cmd = new ArrayList<>(List.of("setsid", Path.of(System.getProperty("java.home"), "bin", "java")
         .toString(), "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", heap));
     cmd.addAll(io.ramify.common.ServerJvm.OPTIONS);
+    if (aotCache) {
+      // One cache per role (wal, page-store, control); the role's first server trains it.
+      String role = name.replaceFirst("-n?\\d+$", "");
+      cmd.addAll(io.ramify.common.AotCache.options(local.dir.resolve("aot"), role,
+          System.getProperty("java.class.path"), name.equals(role) || name.endsWith("0")));
+    }
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Ramify.class.getName()));
     cmd.addAll(args);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
