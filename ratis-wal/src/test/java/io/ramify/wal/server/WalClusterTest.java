@@ -166,6 +166,32 @@ class WalClusterTest {
     }
   }
 
+  /**
+   * Rule 4, the writer's clamp (docs/design.md): an op submitted with a W below one already sent
+   * is stored with the higher W, and a writer of a new generation starts from the highest W the
+   * log holds (its claim's max_wal_end), not from what its compute says. Without the clamp the log
+   * would refuse those ops (W_REGRESSION) and the compute would stop.
+   */
+  @Test
+  void theWriterNeverLetsWGoBackAcrossOpsAndGenerations() throws Exception {
+    try (WalTestCluster cl = new WalTestCluster(dir, 3, 1, 10_000); WalClient c = cl.client()) {
+      TimelineId tl = TimelineId.random();
+      await(c.createRoot(tl, 1));
+      TimelineWriter first = claimedWriter(c, tl, 1);
+      long[] given = {100, 50, 200, 0};
+      for (int i = 0; i < given.length; i++) {
+        first.submit(TestOps.opFor(i + 1).toBuilder().setWalEnd(given[i]).build());
+      }
+      first.flush().get(60, TimeUnit.SECONDS);
+      TimelineWriter second = claimedWriter(c, tl, 2);
+      second.submit(TestOps.opFor(5).toBuilder().setWalEnd(10).build());
+      second.submit(TestOps.opFor(6).toBuilder().setWalEnd(300).build());
+      second.flush().get(60, TimeUnit.SECONDS);
+      java.util.List<Long> stored = readAll(c, tl, 0, 1).values().stream().map(Op::getWalEnd).toList();
+      assertEquals(java.util.List.of(100L, 100L, 200L, 200L, 200L, 300L), stored);
+    }
+  }
+
   @Test
   void concurrentSubmittersKeepSeqOrderUnderBackpressure() throws Exception {
     try (WalTestCluster cl = new WalTestCluster(dir, 3, 1, 10_000);
