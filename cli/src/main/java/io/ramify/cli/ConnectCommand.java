@@ -19,9 +19,8 @@ public final class ConnectCommand implements Callable<Integer> {
     return o.run(api -> {
       Views.Connection c = api.get(o.branchPath(branch) + "/connection", Views.Connection.class);
       if (c.uri().isEmpty() && o.output == ApiOptions.Output.text) {
-        System.err.println("branch " + branch + " has no running compute (" + c.state() + "); start it with: ramify"
-            + " compute start " + branch);
-        throw new io.ramify.control.http.ApiException(409, "NOT_RUNNING", "compute of " + branch + " is " + c.state());
+        throw new io.ramify.control.http.ApiException(409, "NOT_RUNNING", "branch " + branch + " has no running "
+            + "compute (" + c.state() + "); start it with: ramify compute start " + branch + o.dataDir.asOption());
       }
       o.print(c, c::uri);
     });

@@ -1,7 +1,6 @@
 package io.ramify.cli;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code ramify down}: stops what {@code ramify up} started, cleanly, in reverse order. */
 @Command(name = "down", mixinStandardHelpOptions = true, usageHelpWidth = 110,
@@ -19,17 +18,11 @@ public final class DownCommand implements Callable<Integer> {
   /** How long each process may take to stop after SIGTERM before it is killed. */
   static final Duration STOP_WAIT_MAX = Duration.ofMinutes(5);
 
-  @Option(names = "--data-dir", paramLabel = "DIR", description = "As given to ramify up (default: $RAMIFY_DATA_DIR or ./.ramify).")
-  Path dataDir;
+  @Mixin DataDirOption dataDir = new DataDirOption();
 
   @Override
   public Integer call() throws Exception {
-    Local local = new Local(UpCommand.dataDir(dataDir));
-    if (!local.exists()) {
-      System.err.println("[down] nothing to stop: no installation in " + local.dir);
-      return 1;
-    }
-    local.load();
+    Local local = dataDir.installation();
     List<String> order = new ArrayList<>(local.names());
     java.util.Collections.reverse(order);
     int killed = 0;

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,10 +31,8 @@ public final class UpCommand implements Callable<Integer> {
   /** Bound on each process becoming ready (a first start of ratis-wal elects leaders for 4 groups). */
   static final Duration READY_WAIT_MAX = Duration.ofMinutes(3);
 
-  @Option(names = "--data-dir", paramLabel = "DIR",
-      description = "Where everything lives (default: $RAMIFY_DATA_DIR or ./.ramify). The OS user must be able to "
-          + "traverse it.")
-  Path dataDir;
+  /** Where everything lives (default: $RAMIFY_DATA_DIR or ./.ramify); the OS user must be able to traverse it. */
+  @Mixin DataDirOption dataDir = new DataDirOption();
 
   @Option(names = {"-p", "--project"}, paramLabel = "NAME", description = "Project to create and start (default: ${DEFAULT-VALUE}).")
   String project = ApiOptions.DEFAULT_PROJECT;
@@ -46,17 +45,72 @@ public final class UpCommand implements Callable<Integer> {
           + "written when `ramify down` stops it: later starts load classes and profiles from it (default: on)."})
   boolean aotCache = true;
 
-  static Path dataDir(Path given) {
-    if (given != null) {
-      return given;
-    }
-    String env = System.getenv("RAMIFY_DATA_DIR");
-    return Path.of(env == null || env.isEmpty() ? ".ramify" : env);
-  }
+  /** How long a process this {@code up} started may take to stop when {@code up} fails, before it is killed. */
+  static final Duration STOP_ON_FAILURE_MAX = Duration.ofSeconds(60);
+
+  /** The processes this run started, in start order: a failed {@code up} stops them. */
+  private final List<Started> started = new ArrayList<>();
+
+  private record Started(String name, Process process) { }
 
   @Override
   public Integer call() throws Exception {
-    Local local = new Local(dataDir(dataDir));
+    // Before anything is created or started: a missing package is one line with the command to run.
+    Prerequisites.check(osUser);
+    Local local = new Local(dataDir.path());
+    Thread onSignal = new Thread(() -> stopStarted(local, "interrupted"), "up-interrupted");
+    Runtime.getRuntime().addShutdownHook(onSignal);
+    try {
+      int code = up(local);
+      removeHook(onSignal);
+      return code;
+    } catch (Exception | Error e) {
+      if (removeHook(onSignal)) {
+        stopStarted(local, "up failed");
+      }
+      throw e;
+    }
+  }
+
+  /** False when the JVM is already shutting down (then the hook stops what this run started). */
+  private static boolean removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+      return true;
+    } catch (IllegalStateException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Stops the processes this run started (a failed or interrupted {@code up}), newest first, as
+   * {@code down} does; processes that were running before this {@code up} stay.
+   */
+  private synchronized void stopStarted(Local local, String why) {
+    for (int i = started.size() - 1; i >= 0; i--) {
+      Started s = started.get(i);
+      if (s.process().isAlive()) {
+        step(why + ": stopping " + s.name() + " (pid " + s.process().pid() + ")");
+        s.process().destroy();
+        try {
+          if (!s.process().waitFor(STOP_ON_FAILURE_MAX.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            s.process().destroyForcibly().waitFor();
+          }
+        } catch (InterruptedException e) {
+          s.process().destroyForcibly();
+          Thread.currentThread().interrupt();
+        }
+      }
+      try {
+        Files.deleteIfExists(local.pidFile(s.name()));
+      } catch (IOException e) {
+        step("cannot delete " + local.pidFile(s.name()) + ": " + e.getMessage());
+      }
+    }
+    started.clear();
+  }
+
+  private int up(Local local) throws Exception {
     long t0 = System.nanoTime();
     if (local.exists()) {
       local.load();
@@ -115,7 +169,7 @@ public final class UpCommand implements Callable<Integer> {
     System.out.println("Make a branch and connect to it:");
     System.out.println("  bin/ramify branch create dev");
     System.out.println("  psql \"$(bin/ramify connect dev)\"     # the proxy starts dev's compute on connect");
-    System.out.println("Stop everything: bin/ramify down" + (dataDir == null ? "" : " --data-dir " + dataDir));
+    System.out.println("Stop everything: bin/ramify down" + dataDir.asOption());
     return 0;
   }
 
@@ -172,8 +226,13 @@ public final class UpCommand implements Callable<Integer> {
     }
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Ramify.class.getName()));
     cmd.addAll(args);
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
-        Path.of("/dev/null").toFile())).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    cmd.add("--debug"); // a server's stderr is its log: an error there comes with its stack trace
+    Process p;
+    synchronized (this) {
+      p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
+          Path.of("/dev/null").toFile())).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      started.add(new Started(name, p));
+    }
     Files.writeString(local.pidFile(name), Long.toString(p.pid()));
     step("starting " + name + " (pid " + p.pid() + ", log " + log + ")");
     long deadline = System.nanoTime() + READY_WAIT_MAX.toNanos();
@@ -185,11 +244,11 @@ public final class UpCommand implements Callable<Integer> {
             return;
           }
           if (!p.isAlive()) {
-            throw new IllegalStateException(name + " exited with " + p.exitValue() + " while starting; its log ends:\n"
-                + tail(text.substring((int) Math.min(before, text.length()))));
+            throw new UserError(name + " exited with " + p.exitValue() + " while starting: "
+                + cause(text.substring((int) Math.min(before, text.length()))) + " (its log: " + log + ")");
           }
           if (System.nanoTime() > deadline) {
-            throw new IllegalStateException(name + " not ready after " + READY_WAIT_MAX + "; see " + log);
+            throw new UserError(name + " not ready after " + READY_WAIT_MAX.toSeconds() + " s; see its log " + log);
           }
           Thread.sleep(100);
         }
@@ -202,16 +261,22 @@ public final class UpCommand implements Callable<Integer> {
     };
   }
 
-  private static String tail(String s) {
-    List<String> lines = s.lines().toList();
-    return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+  /** The line of a failed process's log that says why: its last {@code error: } line, else its last line. */
+  static String cause(String log) {
+    List<String> lines = log.lines().filter(l -> !l.isBlank()).toList();
+    for (int i = lines.size() - 1; i >= 0; i--) {
+      if (lines.get(i).startsWith("error: ")) {
+        return lines.get(i).substring("error: ".length());
+      }
+    }
+    return lines.isEmpty() ? "(its log is empty)" : lines.get(lines.size() - 1).strip();
   }
 
   private void checkTraversable(Path dir) throws IOException {
     for (Path p = dir; p != null; p = p.getParent()) {
       if (Files.exists(p) && !Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)
           && !Files.getOwner(p).getName().equals(osUser)) {
-        throw new IOException("the OS user " + osUser + " cannot traverse " + p + " to reach the computes under "
+        throw new UserError("the OS user " + osUser + " cannot traverse " + p + " to reach the computes under "
             + dir + "; choose another --data-dir (e.g. /var/lib/ramify) or chmod o+x " + p);
       }
     }
