@@ -27,9 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * proves where each command went (a command that fell back to 8470 would not reach it).
  *
  * <p>Negative control, tried: with {@code ApiOptions.apiUrl()} changed back to the old
- * {@code RAMIFY_API}-else-{@code http://127.0.0.1:8470} rule, every test here but
- * {@code noInstallationIsOneLineWithWhatToDo} failed (the commands reported the API at 8470 as
- * not answering, and the server saw nothing).
+ * {@code RAMIFY_API}-else-{@code http://127.0.0.1:8470} rule, the first three tests failed (the
+ * commands reported the API at 8470 as not answering, and the server saw nothing);
+ * {@code anInstallationThatIsDownSaysHowToStartIt} passed, as nothing listened on 8470 either.
  */
 class DataDirOptionTest {
   static final String CONNECTION = "{\"uri\":\"postgresql://postgres@127.0.0.1:6432/postgres?options=endpoint%3Dmain\","

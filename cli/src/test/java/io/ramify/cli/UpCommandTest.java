@@ -65,9 +65,10 @@ class UpCommandTest {
   /**
    * A real {@code up} whose first ratis-wal node cannot start (its data directory is a file): the
    * other two nodes were started, and {@code up} must stop them, leave no pid files and print one
-   * error line with the node's reason. Negative control, tried: with the catch in
-   * {@code UpCommand.call()} not calling {@code stopStarted}, n1 and n2 stayed alive and the test
-   * failed (and killed them).
+   * error line with the node's reason. Negative controls, tried: with the catch in
+   * {@code UpCommand.call()} not calling {@code stopStarted}, the test failed (no "stopping" lines);
+   * with {@code stopStarted} printing them but not signalling, it failed with "still running:
+   * [n1's pid, n2's pid]" (and killed them in its finally).
    */
   @Test
   void aFailedUpStopsWhatItStarted() throws Exception {
