@@ -10,9 +10,11 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 
 /**
  * Turns a compute's stream of ops into batches for one timeline and generation. Each op gets the
@@ -33,7 +35,10 @@ public final class TimelineWriter {
   /** Most encoded bytes of one atomic group: with a batch's target below half the limit, it fits. */
   public static final long ATOMIC_BYTES_MAX = WalLimits.MAX_BATCH_BYTES / 2;
 
-  private final WalClient client;
+  /** {@link WalClient#append}, its config and its callback executor (a seam for unit tests). */
+  private final Function<OpBatch, ? extends CompletableFuture<?>> append;
+  private final WalClientConfig config;
+  private final Executor callbacks;
   private final TimelineId timeline;
   private final Generation generation;
   private final ReentrantLock lock = new ReentrantLock();
@@ -55,7 +60,18 @@ public final class TimelineWriter {
   private record Waiter(long seq, CompletableFuture<Long> future) {}
 
   TimelineWriter(WalClient client, TimelineId timeline, Generation generation, TimelineStatus claimed) {
-    this.client = client;
+    this(client::append, client.config(), client.callbacks(), timeline, generation, claimed);
+  }
+
+  /**
+   * For unit tests: {@code append} stands in for {@link WalClient#append} and completions run on
+   * {@code callbacks} (the client's single callback thread in production).
+   */
+  TimelineWriter(Function<OpBatch, ? extends CompletableFuture<?>> append, WalClientConfig config,
+      Executor callbacks, TimelineId timeline, Generation generation, TimelineStatus claimed) {
+    this.append = append;
+    this.config = config;
+    this.callbacks = callbacks;
     this.timeline = timeline;
     this.generation = generation;
     this.nextSeq = claimed.getLastSeq() + 1;
@@ -72,14 +88,14 @@ public final class TimelineWriter {
       Op clamped = Ops.clampW(op, maxW);
       maxW = clamped.getWalEnd();
       int size = clamped.getSerializedSize() + 8;
-      if (!batch.isEmpty() && (batchBytes + size > client.config().batchBytesTarget()
+      if (!batch.isEmpty() && (batchBytes + size > config.batchBytesTarget()
           || batch.size() >= WalLimits.MAX_BATCH_OPS)) {
         sendLocked();
       }
       batch.add(clamped);
       batchBytes += size;
       long seq = nextSeq++;
-      if (batchBytes >= client.config().batchBytesTarget()) {
+      if (batchBytes >= config.batchBytesTarget()) {
         sendLocked();
       }
       return seq;
@@ -116,7 +132,7 @@ public final class TimelineWriter {
         throw new IllegalArgumentException("an atomic group of " + ops.size() + " ops is " + size
             + " bytes; the most is " + ATOMIC_BYTES_MAX);
       }
-      if (!batch.isEmpty() && (batchBytes + size > client.config().batchBytesTarget()
+      if (!batch.isEmpty() && (batchBytes + size > config.batchBytesTarget()
           || batch.size() + clamped.size() > WalLimits.MAX_BATCH_OPS)) {
         sendLocked(); // the group starts a batch of its own rather than be split
       }
@@ -188,7 +204,7 @@ public final class TimelineWriter {
     // and a batch taken earlier could then be sent after a later one (a seq gap). Others that
     // come meanwhile wait here too; whoever wakes first sends everything buffered.
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BACKPRESSURE_WAIT_MAX_MILLIS);
-    while (!batch.isEmpty() && inFlightBytes > 0 && inFlightBytes + batchBytes > client.config().inFlightBytesMax()
+    while (!batch.isEmpty() && inFlightBytes > 0 && inFlightBytes + batchBytes > config.inFlightBytesMax()
         && failure == null) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
@@ -219,7 +235,7 @@ public final class TimelineWriter {
     sendWhenIdle = false;
     // Completions run on the client's callback thread: Ratis completes futures while holding its
     // own locks, and this writer's lock must never be taken under them.
-    client.append(b).whenCompleteAsync((r, err) -> completed(last, bytes, err), client.callbacks());
+    append.apply(b).whenCompleteAsync((r, err) -> completed(last, bytes, err), callbacks);
   }
 
   private void completed(long last, long bytes, Throwable err) {
