@@ -52,13 +52,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
+import io.ramify.raft.client.ClientSlot;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.retry.ExponentialBackoffRetry;
 import org.apache.ratis.retry.RetryPolicy;
@@ -329,13 +329,13 @@ public final class CatalogClient implements AutoCloseable {
     }
   }
 
-  /** One Ratis client to the catalog group, replaced when Ratis has closed it. */
+  /** One Ratis client to the catalog group, replaced when Ratis has closed it ({@link ClientSlot}). */
   private static final class Connection implements AutoCloseable {
     private final RaftGroup group;
     private final CatalogClientConfig config;
     private final RaftProperties properties = new RaftProperties();
     private final RetryPolicy retry;
-    private final AtomicReference<RaftClient> raft = new AtomicReference<>();
+    private final ClientSlot raft;
 
     Connection(RaftGroup group, CatalogClientConfig config) {
       this.group = group;
@@ -346,7 +346,7 @@ public final class CatalogClient implements AutoCloseable {
           .setBaseSleepTime(TimeDuration.valueOf(config.backoffBase().toMillis(), TimeUnit.MILLISECONDS))
           .setMaxSleepTime(TimeDuration.valueOf(config.backoffMax().toMillis(), TimeUnit.MILLISECONDS))
           .setMaxAttempts(config.attemptsPerRound()).build();
-      raft.set(newRaftClient());
+      this.raft = new ClientSlot(this::newRaftClient);
     }
 
     private RaftClient newRaftClient() {
@@ -369,7 +369,7 @@ public final class CatalogClient implements AutoCloseable {
           }
           last = r.getException();
         } catch (AlreadyClosedException e) {
-          replace(c);
+          raft.replaceIfClosed(c, e);
           last = e;
         } catch (IOException e) {
           last = e;
@@ -393,16 +393,6 @@ public final class CatalogClient implements AutoCloseable {
         throw new CatalogException(reply.getRejected().getCode(), reply.getRejected().getMessage());
       }
       return reply;
-    }
-
-    private void replace(RaftClient closed) {
-      RaftClient fresh = newRaftClient();
-      RaftClient loser = raft.compareAndSet(closed, fresh) ? closed : fresh;
-      try {
-        loser.close();
-      } catch (IOException | RuntimeException e) {
-        // closed already, or never used: nothing left to release
-      }
     }
 
     private static void pause(Duration d, String what, String requestId) {

@@ -1,8 +1,9 @@
 package io.ramify.catalog.server;
 
+import io.ramify.catalog.core.CatalogState;
 import io.ramify.catalog.client.CatalogGroup;
 import io.ramify.wal.client.WalCluster;
-import io.ramify.wal.server.WalServerConfig;
+import io.ramify.raft.host.HostedGroup;
 
 /**
  * Plugs the catalog into ratis-wal nodes: {@code config.withHostedGroup(CatalogHosting.hostedOn(
@@ -15,8 +16,8 @@ public final class CatalogHosting {
 
   private CatalogHosting() {}
 
-  public static WalServerConfig.HostedGroup hostedOn(WalCluster cluster) {
-    return new WalServerConfig.HostedGroup(NAME, CatalogGroup.of(cluster),
+  public static HostedGroup hostedOn(WalCluster cluster) {
+    return new HostedGroup(NAME, CatalogGroup.of(cluster),
         metrics -> new CatalogStateMachine(metrics, CatalogState.standard()));
   }
 }

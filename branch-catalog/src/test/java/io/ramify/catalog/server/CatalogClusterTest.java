@@ -22,7 +22,7 @@ import io.ramify.common.Seq;
 import io.ramify.common.TimelineId;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.client.WalClientConfig;
-import io.ramify.wal.server.GroupDb;
+import io.ramify.raft.host.GroupDb;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,12 +1,13 @@
 package io.ramify.catalog.server;
 
+import io.ramify.catalog.core.CoreHarness;
 import io.ramify.catalog.client.CatalogClient;
 import io.ramify.catalog.client.CatalogClientConfig;
 import io.ramify.catalog.client.CatalogGroup;
 import io.ramify.kv.RocksKv;
 import io.ramify.testsupport.FreePorts;
 import io.ramify.wal.client.WalCluster;
-import io.ramify.wal.server.GroupDb;
+import io.ramify.raft.host.GroupDb;
 import io.ramify.wal.server.WalServer;
 import io.ramify.wal.server.WalServerConfig;
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package io.ramify.wal.client;
 
+import io.ramify.raft.client.ClientSlot;
+import io.ramify.raft.client.RatisBytes;
 import com.google.protobuf.ByteString;
 import io.ramify.common.Generation;
 import io.ramify.common.Lsn;
@@ -53,8 +55,8 @@ public final class WalClient implements AutoCloseable {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WalClient.class);
   private final WalCluster cluster;
   private final WalClientConfig config;
-  /** One Ratis client per group; replaced when Ratis closes it (see {@link #replaceIfClosed}). */
-  private final java.util.concurrent.atomic.AtomicReferenceArray<RaftClient> groups;
+  /** One Ratis client per group, replaced when Ratis closes it ({@link ClientSlot}). */
+  private final ClientSlot[] groups;
   private final RaftProperties properties;
   private final RetryPolicy retry;
   private final com.codahale.metrics.MetricRegistry metrics = new com.codahale.metrics.MetricRegistry();
@@ -84,42 +86,16 @@ public final class WalClient implements AutoCloseable {
         .setMaxAttempts(config.maxAttempts()).build();
     this.properties = p;
     this.retry = retry;
-    this.groups = new java.util.concurrent.atomic.AtomicReferenceArray<>(cluster.groupCount());
+    this.groups = new ClientSlot[cluster.groupCount()];
     for (int i = 0; i < cluster.groupCount(); i++) {
-      groups.set(i, newRaftClient(i));
+      int g = i;
+      groups[i] = new ClientSlot(() -> newRaftClient(g));
     }
   }
 
   private RaftClient newRaftClient(int group) {
     return RaftClient.newBuilder().setProperties(properties).setRaftGroup(cluster.group(group)).setRetryPolicy(retry)
         .build();
-  }
-
-  /**
-   * Ratis closes a client's ordered window for good once a request used up its retries (for
-   * example while the cluster was starting); every later call would fail. Such a client is
-   * replaced, so the next call works once the cluster answers again.
-   */
-  private void replaceIfClosed(int group, RaftClient used, Throwable cause) {
-    for (Throwable t = cause; t != null; t = t.getCause()) {
-      if (t instanceof org.apache.ratis.protocol.exceptions.AlreadyClosedException) {
-        RaftClient fresh = newRaftClient(group);
-        if (groups.compareAndSet(group, used, fresh)) {
-          try {
-            used.close();
-          } catch (IOException | RuntimeException e) {
-            // closing a client that Ratis already closed: nothing left to release
-          }
-        } else {
-          try {
-            fresh.close();
-          } catch (IOException | RuntimeException e) {
-            // never used
-          }
-        }
-        return;
-      }
-    }
   }
 
   public static WalClient connect(WalCluster cluster, WalClientConfig config) {
@@ -157,7 +133,7 @@ public final class WalClient implements AutoCloseable {
   public java.util.Optional<String> leaderOfGroup(int g) {
     for (WalCluster.Node n : cluster.nodes()) {
       try {
-        var info = groups.get(g).getGroupManagementApi(cluster.peerId(n.id())).info(cluster.groupId(g));
+        var info = groups[g].get().getGroupManagementApi(cluster.peerId(n.id())).info(cluster.groupId(g));
         if (info.getRoleInfoProto().getRole() == org.apache.ratis.proto.RaftProtos.RaftPeerRole.LEADER) {
           return java.util.Optional.of(n.id());
         }
@@ -183,7 +159,7 @@ public final class WalClient implements AutoCloseable {
       java.util.Optional<String> leader = leaderOfGroup(g);
       if (leader.isPresent() && !leader.get().equals(preferred)) {
         try {
-          RaftClientReply r = groups.get(g).admin().transferLeadership(cluster.peerId(preferred),
+          RaftClientReply r = groups[g].get().admin().transferLeadership(cluster.peerId(preferred),
               cluster.peerId(leader.get()), transferTimeout.toMillis());
           if (!r.isSuccess()) {
             LOG.info("group {}: leadership stays on {}: {}", g, leader.get(), r.getException());
@@ -383,7 +359,7 @@ public final class WalClient implements AutoCloseable {
   /** Every timeline of every group, with its counters (parent, fork point, last seq, acks). */
   public CompletableFuture<List<TimelineStatus>> listTimelines() {
     List<CompletableFuture<List<TimelineStatus>>> parts = new ArrayList<>();
-    for (int g = 0; g < groups.length(); g++) {
+    for (int g = 0; g < groups.length; g++) {
       parts.add(listGroup(g, com.google.protobuf.ByteString.EMPTY, new ArrayList<>()));
     }
     return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
@@ -399,7 +375,7 @@ public final class WalClient implements AutoCloseable {
         .setAfter(after).setMax(WalLimits.MAX_TIMELINES_LISTED)).build();
     Message m = message(q.toByteArray());
     return retryingStepDown(() -> {
-      RaftClient c = groups.get(g);
+      RaftClient c = groups[g].get();
       return unwrap(c.async().sendReadOnly(m), g, c, "group " + g);
     }, 1).thenCompose(r -> {
       acc.addAll(r.getTimelines().getTimelinesList());
@@ -438,7 +414,7 @@ public final class WalClient implements AutoCloseable {
     int g = groupOf(tl);
     Message m = message(body);
     return retryingStepDown(() -> {
-      RaftClient c = groups.get(g);
+      RaftClient c = groups[g].get();
       return unwrap(how.apply(c, m), g, c, "group " + g + " of timeline " + tl.shortForm());
     }, 1);
   }
@@ -486,12 +462,12 @@ public final class WalClient implements AutoCloseable {
       if (err != null) {
         unavailable.inc();
         Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-        replaceIfClosed(group, used, cause);
+        groups[group].replaceIfClosed(used, cause);
         throw new WalUnavailableException("ratis-wal " + where + " did not answer: " + cause, cause);
       }
       if (!r.isSuccess()) {
         unavailable.inc();
-        replaceIfClosed(group, used, r.getException());
+        groups[group].replaceIfClosed(used, r.getException());
         throw new WalUnavailableException("ratis-wal " + where + " failed: " + r.getException(), r.getException());
       }
       Reply reply;
@@ -530,8 +506,8 @@ public final class WalClient implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    for (int i = 0; i < groups.length(); i++) {
-      groups.get(i).close();
+    for (ClientSlot c : groups) {
+      c.close();
     }
     callbacks.shutdown();
   }

@@ -1,5 +1,6 @@
 package io.ramify.wal.server;
 
+import io.ramify.raft.host.RocksStateMachine;
 import com.codahale.metrics.MetricRegistry;
 import io.ramify.common.ops.OpsHttpServer;
 import io.ramify.wal.client.WalCluster;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * start the node adds the groups it does not host yet; on restart Ratis finds them on disk.
  *
  * <p>Besides the WAL groups a node can host other groups with state machines of their own ({@link
- * WalServerConfig.HostedGroup}, e.g. the branch catalog): they share the Ratis server, its port
+ * io.ramify.raft.host.HostedGroup}, e.g. the branch catalog): they share the Ratis server, its port
  * and settings, and appear in the gauges and in /health under their names.
  */
 public final class WalServer implements AutoCloseable {
@@ -79,10 +80,10 @@ public final class WalServer implements AutoCloseable {
 
   /** A {@link WalStateMachine} for each WAL group, the hosted group's own for each hosted group. */
   private static StateMachine.Registry registry(WalServerConfig c, MetricRegistry metrics) {
-    Map<RaftGroupId, WalServerConfig.HostedGroup> hosted = new HashMap<>();
+    Map<RaftGroupId, io.ramify.raft.host.HostedGroup> hosted = new HashMap<>();
     c.hostedGroups().forEach(h -> hosted.put(h.group().getGroupId(), h));
     return gid -> {
-      WalServerConfig.HostedGroup h = hosted.get(gid);
+      io.ramify.raft.host.HostedGroup h = hosted.get(gid);
       return h == null ? new WalStateMachine(metrics) : h.stateMachine().apply(metrics);
     };
   }
@@ -197,7 +198,7 @@ public final class WalServer implements AutoCloseable {
       groups.add("{\"group\":" + i + "," + g.fields() + "}");
     }
     List<String> hosted = new ArrayList<>();
-    for (WalServerConfig.HostedGroup h : config.hostedGroups()) {
+    for (io.ramify.raft.host.HostedGroup h : config.hostedGroups()) {
       GroupHealth g = groupHealth(h.group().getGroupId());
       ok &= g.hasLeader();
       hosted.add("{\"name\":\"" + h.name() + "\"," + g.fields() + "}");

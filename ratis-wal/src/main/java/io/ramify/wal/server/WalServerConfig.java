@@ -1,6 +1,6 @@
 package io.ramify.wal.server;
 
-import com.codahale.metrics.MetricRegistry;
+import io.ramify.raft.host.HostedGroup;
 import io.ramify.wal.client.WalCluster;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,10 +8,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Function;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.statemachine.StateMachine;
 
 /**
  * Everything one ratis-wal node needs. Defaults are in {@link Defaults}; the CLI maps flags and
@@ -25,28 +23,11 @@ import org.apache.ratis.statemachine.StateMachine;
  * @param electionTimeoutMin lower bound of Raft's randomised election timeout
  * @param segmentSizeMaxBytes size of a Raft log segment file
  * @param hostedGroups Raft groups with a state machine of their own that this node hosts beside the
- *     WAL groups, with the same Ratis settings (the branch catalog is one)
+ *     WAL groups, with the same Ratis settings (the branch catalog is one; {@link HostedGroup})
  */
 public record WalServerConfig(WalCluster cluster, String nodeId, Path dataDir, int metricsPort,
     long snapshotEveryEntries, Duration electionTimeoutMin, long segmentSizeMaxBytes,
     List<HostedGroup> hostedGroups) {
-
-  /**
-   * A Raft group that is not a WAL group, hosted on the same Ratis server (multi-Raft). Ratis calls
-   * {@code stateMachine} once per division it creates for the group, on start and when the group
-   * is first added; it gets the node's metric registry.
-   *
-   * @param name short name for logs, metrics and /health, e.g. {@code catalog}
-   * @param group the group's id and peers; this node must be one of the peers
-   */
-  public record HostedGroup(String name, RaftGroup group, Function<MetricRegistry, StateMachine> stateMachine) {
-    public HostedGroup {
-      if (!name.matches("[a-z][a-z0-9-]{0,31}") || name.matches("group[0-9]+")) {
-        throw new IllegalArgumentException("hosted group name must be lower-case letters, digits and '-', and not "
-            + "groupN (the WAL groups' names): '" + name + "'");
-      }
-    }
-  }
 
   /** Named defaults, one place. */
   public static final class Defaults {

@@ -1,23 +1,25 @@
 package io.ramify.wal.server;
 
+import io.ramify.wal.core.OpLog;
+import io.ramify.wal.core.Queries;
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.Histogram;
 import com.codahale.metrics.MetricRegistry;
-import com.codahale.metrics.Timer;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.ramify.kv.Kv;
+import io.ramify.kv.Writes;
+import io.ramify.raft.client.RatisBytes;
+import io.ramify.raft.host.RocksStateMachine;
 import io.ramify.wal.proto.QueryRequest;
 import io.ramify.wal.proto.Rejection;
 import io.ramify.wal.proto.Reply;
 import io.ramify.wal.proto.WriteRequest;
-import io.ramify.kv.RocksKv;
-import io.ramify.kv.Writes;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -25,10 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The thin Ratis shell around {@link OpLog}: decodes a committed entry, lets the core compute its
- * writes, commits them with the entry's index in one RocksDB batch, and answers queries from a
- * RocksDB snapshot. Entries are applied one at a time on Ratis's updater thread, so a snapshot
- * taken on that thread reflects exactly the last applied entry.
+ * The thin Ratis shell around {@link OpLog}: decodes a committed entry in place and lets the core
+ * compute its writes ({@link RocksStateMachine} commits them with the entry's index), answers
+ * queries from a RocksDB snapshot, and parks page stores' long polls until the next append.
  */
 final class WalStateMachine extends RocksStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(WalStateMachine.class);
@@ -38,10 +39,8 @@ final class WalStateMachine extends RocksStateMachine {
   static final int LARGE_REQUEST_BYTES = 2 << 20;
 
   private final MetricRegistry metrics;
-  private Timer applyTimer;
   private Histogram batchBytes;
   private Counter appendedBytes;
-  private Counter rejections;
   private Counter queries;
   private Counter longPolls;
   /** Readers of this group waiting for its next append (long polls of page stores). */
@@ -55,16 +54,20 @@ final class WalStateMachine extends RocksStateMachine {
       });
 
   WalStateMachine(MetricRegistry metrics) {
+    super(metrics, WalStateMachine::metricPrefix, SLOW_APPLY_MS);
     this.metrics = metrics;
+  }
+
+  /** {@code wal.group_<first 8 hex digits of the group id>}. */
+  static String metricPrefix(RaftGroupId groupId) {
+    return "wal.group_" + groupId.getUuid().toString().substring(0, 8);
   }
 
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
-    String g = "wal.group_" + groupId.getUuid().toString().substring(0, 8);
-    applyTimer = metrics.timer(g + ".apply");
+    String g = metricPrefix(groupId);
     batchBytes = metrics.histogram(g + ".batch_bytes");
     appendedBytes = metrics.counter(g + ".appended_bytes");
-    rejections = metrics.counter(g + ".rejections");
     queries = metrics.counter(g + ".queries");
     longPolls = metrics.counter(g + ".long_polls");
     metrics.gauge(g + ".long_polls_waiting", () -> waits::waiting);
@@ -81,41 +84,24 @@ final class WalStateMachine extends RocksStateMachine {
   }
 
   @Override
-  protected CompletableFuture<Message> apply(TermIndex ti, ByteString data) {
+  protected Applied applyCommand(ByteString data, Writes writes) {
     Reply reply;
-    long started = System.nanoTime();
-    Timer.Context timed = applyTimer.time();
     com.google.protobuf.ByteString woken = null; // the timeline appended to, whose readers wake
-    try (RocksKv base = RocksKv.latest(db().rocks())) {
-      Writes writes = new Writes(base);
-      try {
-        WriteRequest req = WriteRequest.parseFrom(io.ramify.wal.client.RatisBytes.aliasingInput(data));
-        reply = OpLog.apply(req, writes);
-        if (req.hasAppend() && !reply.hasRejected()) {
-          // A copy: the parsed request's bytes are views of the log entry (RatisBytes).
-          woken = com.google.protobuf.ByteString.copyFrom(req.getAppend().getTimeline().toByteArray());
-          batchBytes.update(data.size());
-          appendedBytes.inc(data.size());
-        }
-      } catch (IOException e) { // InvalidProtocolBufferException: an array input has no other I/O
-        reply = rejection("write request does not parse: " + e.getMessage());
+    try {
+      WriteRequest req = WriteRequest.parseFrom(RatisBytes.aliasingInput(data));
+      reply = OpLog.apply(req, writes);
+      if (req.hasAppend() && !reply.hasRejected()) {
+        // A copy: the parsed request's bytes are views of the log entry (RatisBytes).
+        woken = com.google.protobuf.ByteString.copyFrom(req.getAppend().getTimeline().toByteArray());
+        batchBytes.update(data.size());
+        appendedBytes.inc(data.size());
       }
-      if (reply.hasRejected()) {
-        rejections.inc();
-        LOG.debug("{}: entry {} rejected: {}", getGroupId(), ti, reply.getRejected().getMessage());
-      }
-      db().commit(reply.hasRejected() ? null : writes, ti);
-      if (woken != null) {
-        waits.wake(woken);
-      }
-    } finally {
-      timed.stop();
+    } catch (IOException e) { // InvalidProtocolBufferException: an array input has no other I/O
+      reply = rejection("write request does not parse: " + e.getMessage());
     }
-    long tookMs = (System.nanoTime() - started) / 1_000_000;
-    if (tookMs >= SLOW_APPLY_MS) {
-      LOG.warn("{}: applying entry {} ({} bytes) took {} ms", getGroupId(), ti, data.size(), tookMs);
-    }
-    return CompletableFuture.completedFuture(message(reply));
+    String refusal = reply.hasRejected() ? reply.getRejected().getMessage() : null;
+    com.google.protobuf.ByteString wake = woken;
+    return new Applied(reply.toByteArray(), refusal, wake == null ? () -> { } : () -> waits.wake(wake));
   }
 
   static Reply rejection(String message) {
@@ -124,18 +110,31 @@ final class WalStateMachine extends RocksStateMachine {
   }
 
   @Override
+  protected byte[] answer(ByteString query, Kv snapshot) {
+    Reply reply;
+    try {
+      reply = Queries.answer(QueryRequest.parseFrom(query.asReadOnlyByteBuffer()), snapshot,
+          System.currentTimeMillis());
+    } catch (InvalidProtocolBufferException e) {
+      reply = rejection("query does not parse: " + e.getMessage());
+    }
+    return reply.toByteArray();
+  }
+
+  /** A long poll ({@code ReadOps} with a wait) may be parked; any other query is answered at once. */
+  @Override
   public CompletableFuture<Message> query(Message request) {
+    queries.inc();
     QueryRequest q;
     try {
       q = QueryRequest.parseFrom(request.getContent().asReadOnlyByteBuffer());
     } catch (InvalidProtocolBufferException e) {
-      return CompletableFuture.completedFuture(message(rejection("query does not parse: " + e.getMessage())));
+      return super.query(request); // refused there, alike
     }
-    queries.inc();
     if (q.hasReadOps() && q.getReadOps().getWaitMillis() > 0) {
       return longPoll(q);
     }
-    return answer(q);
+    return super.query(request);
   }
 
   private CompletableFuture<Message> answer(QueryRequest q) {
@@ -147,13 +146,7 @@ final class WalStateMachine extends RocksStateMachine {
   }
 
   private Reply reply(QueryRequest q) throws IOException {
-    GroupDb d = db();
-    if (d == null) {
-      throw new IOException(getGroupId() + ": state machine is being reloaded");
-    }
-    try (RocksKv snap = RocksKv.snapshot(d.rocks())) {
-      return Queries.answer(q, snap, System.currentTimeMillis());
-    }
+    return fromSnapshot(snap -> Queries.answer(q, snap, System.currentTimeMillis()));
   }
 
   /**
@@ -187,7 +180,7 @@ final class WalStateMachine extends RocksStateMachine {
   private static Message message(Reply reply) {
     // The reply's array is new and never changed: wrap it instead of copying it (read replies carry
     // up to a MiB of ops).
-    return io.ramify.wal.client.RatisBytes.message(reply.toByteArray());
+    return RatisBytes.message(reply.toByteArray());
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.ramify.wal.server;
 
+import io.ramify.raft.host.RocksStateMachine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 

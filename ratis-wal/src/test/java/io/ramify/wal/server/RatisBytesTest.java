@@ -1,9 +1,10 @@
 package io.ramify.wal.server;
 
+import io.ramify.raft.host.RocksStateMachine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import io.ramify.wal.client.RatisBytes;
+import io.ramify.raft.client.RatisBytes;
 import io.ramify.wal.proto.BlockWrite;
 import io.ramify.wal.proto.Op;
 import io.ramify.wal.proto.OpBatch;

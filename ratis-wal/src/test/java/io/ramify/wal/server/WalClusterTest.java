@@ -1,5 +1,7 @@
 package io.ramify.wal.server;
 
+import io.ramify.wal.core.TestOps;
+import io.ramify.raft.host.GroupDb;
 import static io.ramify.wal.client.WalClient.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
