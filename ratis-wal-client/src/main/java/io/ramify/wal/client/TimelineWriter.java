@@ -86,12 +86,16 @@ public final class TimelineWriter {
     try {
       checkNotFailed();
       Op clamped = Ops.clampW(op, maxW);
-      maxW = clamped.getWalEnd();
       int size = clamped.getSerializedSize() + 8;
-      if (!batch.isEmpty() && (batchBytes + size > config.batchBytesTarget()
+      while (!batch.isEmpty() && (batchBytes + size > config.batchBytesTarget()
           || batch.size() >= WalLimits.MAX_BATCH_OPS)) {
         sendLocked();
+        // sendLocked may have waited for room with the lock released, and others' ops with a
+        // higher W taken the next seqs meanwhile: clamp again, or this op's W would go back (rule 4).
+        clamped = Ops.clampW(op, maxW);
+        size = clamped.getSerializedSize() + 8;
       }
+      maxW = clamped.getWalEnd();
       batch.add(clamped);
       batchBytes += size;
       long seq = nextSeq++;
@@ -119,26 +123,32 @@ public final class TimelineWriter {
     lock.lock();
     try {
       checkNotFailed();
-      List<Op> clamped = new ArrayList<>(ops.size());
-      long w = maxW;
-      long size = 0;
-      for (Op op : ops) {
-        Op c = Ops.clampW(op, w);
-        w = c.getWalEnd();
-        size += c.getSerializedSize() + 8;
-        clamped.add(c);
-      }
-      if (size > ATOMIC_BYTES_MAX) {
-        throw new IllegalArgumentException("an atomic group of " + ops.size() + " ops is " + size
-            + " bytes; the most is " + ATOMIC_BYTES_MAX);
-      }
-      if (!batch.isEmpty() && (batchBytes + size > config.batchBytesTarget()
-          || batch.size() + clamped.size() > WalLimits.MAX_BATCH_OPS)) {
+      List<Op> clamped;
+      long w;
+      while (true) {
+        // Clamped against the highest W now; again after waiting for room (see submit).
+        clamped = new ArrayList<>(ops.size());
+        w = maxW;
+        long size = 0;
+        for (Op op : ops) {
+          Op c = Ops.clampW(op, w);
+          w = c.getWalEnd();
+          size += c.getSerializedSize() + 8;
+          clamped.add(c);
+        }
+        if (size > ATOMIC_BYTES_MAX) {
+          throw new IllegalArgumentException("an atomic group of " + ops.size() + " ops is " + size
+              + " bytes; the most is " + ATOMIC_BYTES_MAX);
+        }
+        if (batch.isEmpty() || (batchBytes + size <= config.batchBytesTarget()
+            && batch.size() + clamped.size() <= WalLimits.MAX_BATCH_OPS)) {
+          batchBytes += size;
+          break;
+        }
         sendLocked(); // the group starts a batch of its own rather than be split
       }
       maxW = w;
       batch.addAll(clamped);
-      batchBytes += size;
       nextSeq += clamped.size();
       sendLocked(); // whole, now: nothing later joins this batch and so nothing can split it
       return nextSeq - 1;

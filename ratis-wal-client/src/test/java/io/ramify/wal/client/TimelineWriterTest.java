@@ -416,11 +416,10 @@ class TimelineWriterTest {
    * then submits W 16000, which fits and gets seq 44; when room comes, A's op gets seq 45 with W
    * 15000, below seq 44's. The log refuses such a batch (W_REGRESSION), failing the writer for good.
    *
-   * <p>FAILS today (found by this test): {@code submit} clamps W before {@code sendLocked} may
-   * release the lock, and assigns the seq after. Disabled until {@code TimelineWriter} re-clamps
-   * after waiting (a local experiment that re-clamped after the pre-send made it pass).
+   * <p>Found by this test: {@code submit} clamped W before {@code sendLocked} could release the
+   * lock, and assigned the seq after; it failed (seq 45 with W 15000 after seq 44 with W 16000)
+   * until {@code submit} clamped again after waiting.
    */
-  @org.junit.jupiter.api.Disabled("TimelineWriter bug: W can go back when submit waits for in-flight room")
   @Test
   void wNeverGoesBackWhenASubmitWaitsForRoom() throws Exception {
     assertWNeverGoesBackWhileWaiting(w -> w.submit(medium(15_000)));
@@ -429,9 +428,9 @@ class TimelineWriterTest {
   /**
    * The same for {@link TimelineWriter#submitAtomically}, which in addition sets the writer's
    * highest W back to its group's after the wait, so every later op is clamped too low as well.
-   * FAILS today, as {@link #wNeverGoesBackWhenASubmitWaitsForRoom}.
+   * It failed as {@link #wNeverGoesBackWhenASubmitWaitsForRoom} did, until the group was clamped
+   * again after the wait.
    */
-  @org.junit.jupiter.api.Disabled("TimelineWriter bug: W can go back when submitAtomically waits for in-flight room")
   @Test
   void wNeverGoesBackWhenAnAtomicGroupWaitsForRoom() throws Exception {
     assertWNeverGoesBackWhileWaiting(w -> w.submitAtomically(List.of(medium(15_000))));
