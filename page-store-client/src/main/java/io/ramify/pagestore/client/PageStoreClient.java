@@ -77,6 +77,15 @@ public final class PageStoreClient implements AutoCloseable {
   }
 
   public List<Block> getBlocks(View view, List<BlockRef> refs, long waitForSeq, Duration wait) {
+    return fetch(view, refs, waitForSeq, wait, true);
+  }
+
+  /**
+   * {@link #getBlocks}, following rename redirects or not: {@link #followRedirects} reads each hop
+   * without following, so that it counts every hop against {@link #MAX_REDIRECTS} (following
+   * inside each hop restarted the count, and a rename cycle recursed until the stack overflowed).
+   */
+  private List<Block> fetch(View view, List<BlockRef> refs, long waitForSeq, Duration wait, boolean follow) {
     // Split by owner shard and into calls of at most maxBlocksPerCall; send them all, then collect.
     Map<Integer, List<Integer>> byShard = new HashMap<>();
     for (int i = 0; i < refs.size(); i++) {
@@ -105,7 +114,7 @@ public final class PageStoreClient implements AutoCloseable {
       }
       for (int j = 0; j < c.positions.size(); j++) {
         Block blk = r.getBlocks(j);
-        out[c.positions.get(j)] = blk.getRedirected() ? followRedirects(blk, view, waitForSeq, wait) : blk;
+        out[c.positions.get(j)] = follow && blk.getRedirected() ? followRedirects(blk, view, wait) : blk;
       }
     }
     return List.of(out);
@@ -120,7 +129,7 @@ public final class PageStoreClient implements AutoCloseable {
   static final int MAX_REDIRECTS = 64;
 
   /** Follows a block's rename redirects to the shards that own the sources (bounded). */
-  private Block followRedirects(Block b, View view, long waitForSeq, Duration wait) {
+  private Block followRedirects(Block b, View view, Duration wait) {
     String file = b.getFile();
     int zeroFrom = 8192;
     for (int hop = 0; b.getRedirected(); hop++) {
@@ -135,8 +144,8 @@ public final class PageStoreClient implements AutoCloseable {
       view = View.newBuilder().addAllLevels(levels).build();
       zeroFrom = Math.min(zeroFrom, b.getRedirectZeroFrom());
       // The source shard must have ingested the source level up to the cut before it answers.
-      b = getBlocks(view, List.of(BlockRef.newBuilder().setFile(b.getRedirectFile()).setBlock(b.getBlock()).build()),
-          b.getRedirectCut(), wait).getFirst();
+      b = fetch(view, List.of(BlockRef.newBuilder().setFile(b.getRedirectFile()).setBlock(b.getBlock()).build()),
+          b.getRedirectCut(), wait, false).getFirst();
     }
     if (b.getPresent() && zeroFrom < 8192) {
       byte[] img = b.getImage().toByteArray();
