@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import io.ramify.testsupport.ExpectedError;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,8 @@ import org.slf4j.LoggerFactory;
  * connections wake one compute; unknown branches, malformed start-up packets and a compute that
  * cannot start get protocol errors, and the proxy stays up.
  */
+@ExpectedError(logger = "io.ramify.control.ComputeManager", message = "compute of web/broken did not start",
+    reason = "branch broken's compute cannot start on purpose: its mount point is blocked")
 class ProxyEndToEndTest {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyEndToEndTest.class);
   static final String PG = "/usr/lib/postgresql/15/bin/";

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import io.ramify.testsupport.ExpectedError;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -21,6 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
  * stops (data_sync_retry = off) instead of losing data. The second sees everything the first
  * had made durable.
  */
+@ExpectedError(logger = "io.ramify.adapter.fs.RamifyFs", message = "did not become durable.*STALE_GENERATION",
+    reason = "the fenced compute's fsyncs are refused: the newer generation holds the timeline")
+@ExpectedError(logger = "io.ramify.adapter.fs.RamifyFs", message = "reading WAL at",
+    reason = "the fenced compute's WAL reads wait for its own refused ops and fail")
+@ExpectedError(logger = "io.ramify.adapter.compute.Compute", message = "exited unexpectedly|was fenced by a newer",
+    reason = "the fenced compute's Postgres stops on the failed fsync (PANIC) and the compute gives up")
 class FencingTest {
   @TempDir Path dir;
 

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import io.ramify.testsupport.ExpectedError;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,8 @@ import org.slf4j.LoggerFactory;
  * overridden, {@code wal_level = logical} in the files is honoured, and the readiness probe does
  * not connect as the OS user.
  */
+@ExpectedError(logger = "io.ramify.adapter.compute.Compute", message = "exited unexpectedly",
+    reason = "the test kills postgres with SIGKILL while slots are made and dropped")
 class ReplicationSlotsTest {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicationSlotsTest.class);
   static final String BIN = "/usr/lib/postgresql/15/bin/";
