@@ -8,24 +8,22 @@ import io.ramify.catalog.client.CatalogException;
 import io.ramify.catalog.client.CatalogLimits;
 import io.ramify.catalog.client.CatalogModel;
 import io.ramify.catalog.client.CatalogModel.TimelineSpec;
-import io.ramify.catalog.client.CatalogUnavailableException;
 import io.ramify.catalog.proto.EndpointState;
 import io.ramify.common.TimelineId;
+import static io.ramify.control.http.ApiErrors.call;
+
 import io.ramify.control.http.ApiException;
 import io.ramify.pagestore.client.PageStoreClient;
 import io.ramify.pagestore.client.PageStoreClientConfig;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.client.WalClientConfig;
 import io.ramify.wal.client.WalRejectedException;
-import io.ramify.wal.client.WalUnavailableException;
 import io.ramify.wal.proto.Rejection;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +44,7 @@ public final class ControlPlane implements AutoCloseable {
   private final Forks forks;
   private final BranchLocks locks = new BranchLocks();
   private final BranchSizes sizes;
+  private final BackgroundJobs jobs;
   private volatile String proxyAddress;
 
   public ControlPlane(ControlConfig config) {
@@ -56,10 +55,16 @@ public final class ControlPlane implements AutoCloseable {
     this.computes = new ComputeManager(config, catalog);
     this.forks = new Forks(config, wal, pages, catalog, computes);
     this.sizes = new BranchSizes(wal, pages, catalog, System::nanoTime);
+    this.jobs = new BackgroundJobs(config, catalog, computes);
   }
 
   public ControlConfig config() {
     return config;
+  }
+
+  /** Branch expiry, idle suspension and orphan marking, which ControlServer runs on timers. */
+  public BackgroundJobs jobs() {
+    return jobs;
   }
 
   // ---- projects ----
@@ -141,10 +146,7 @@ public final class ControlPlane implements AutoCloseable {
               + name + "; choose another name or delete that branch first");
         } else {
           CatalogModel.Branch parent = catalog.getBranch(project, parentName);
-          spec = forks.made(child, parent.timeline().id()).orElse(null);
-          if (spec == null) {
-            spec = forks.fork(parent, forks.forkPoint(parent, req.lsn(), req.time()), child);
-          }
+          spec = forks.fork(parent, forks.forkPoint(parent, req.lsn(), req.time()), child);
         }
         CatalogModel.Branch b = catalog.withRequestId(requestId).createBranch(project, name, parentName, spec,
             expires);
@@ -173,9 +175,7 @@ public final class ControlPlane implements AutoCloseable {
           throw new ApiException(409, "HAS_CHILDREN", "branch " + name + " has child branches; delete them first"
               + " (reset would leave them on history the branch no longer has)");
         }
-        Optional<TimelineSpec> made = forks.made(child, parent.timeline().id());
-        TimelineSpec spec = made.isPresent() ? made.get() : forks.fork(parent, forks.forkPoint(parent, null, null),
-            child);
+        TimelineSpec spec = forks.fork(parent, forks.forkPoint(parent, null, null), child);
         boolean wasRunning = computes.stop(project, name, b.timeline().id(), EndpointState.STOPPED, "reset");
         CatalogModel.Branch reset = catalog.withRequestId(requestId).resetBranch(project, name, spec);
         if (wasRunning) {
@@ -211,10 +211,7 @@ public final class ControlPlane implements AutoCloseable {
           TimelineSpec spec = forks.made(child, null).orElseThrow();
           return restored(catalog.withRequestId(requestId).restoreBranch(project, name, spec, backup), false);
         }
-        TimelineSpec spec = forks.made(child, b.timeline().id()).orElse(null);
-        if (spec == null) {
-          spec = forks.fork(b, forks.forkPoint(b, req.lsn(), req.time()), child);
-        }
+        TimelineSpec spec = forks.fork(b, forks.forkPoint(b, req.lsn(), req.time()), child);
         String backup = CatalogClient.backupName(name, Instant.now());
         boolean wasRunning = computes.stop(project, name, b.timeline().id(), EndpointState.STOPPED, "restore");
         CatalogModel.Restored r = catalog.withRequestId(requestId).restoreBranch(project, name, spec, backup);
@@ -308,8 +305,7 @@ public final class ControlPlane implements AutoCloseable {
   public Views.Branch startCompute(String project, String name) {
     return call(() -> {
       CatalogModel.Branch b = catalog.getBranch(project, name);
-      forks.awaitShardsKnow(b.timeline().id());
-      computes.start(b);
+      computes.start(b); // a shard asked for a timeline it does not list yet lists at once
       return branch(catalog.getBranch(project, name), false);
     });
   }
@@ -367,10 +363,7 @@ public final class ControlPlane implements AutoCloseable {
       String otherName = against != null ? against : b.parent().orElseThrow(() -> ApiException.badRequest(
           "branch " + name + " has no parent; name the branch to compare with (against=...)"));
       CatalogModel.Branch other = catalog.getBranch(project, otherName);
-      return new BranchDiff(config, wal, pages, catalog, branch -> {
-        forks.awaitShardsKnow(branch.timeline().id());
-        return computes.start(branch);
-      }).diff(b, other);
+      return new BranchDiff(config, wal, pages, catalog, computes::start).diff(b, other);
     });
   }
 
@@ -437,131 +430,9 @@ public final class ControlPlane implements AutoCloseable {
         sizes == null ? null : sizes.headLsn(), sizes == null ? null : sizes.at().toString());
   }
 
-  /** Maps the parts' typed failures to API errors. */
-  private static <T> T call(Supplier<T> op) {
-    try {
-      return op.get();
-    } catch (CatalogException e) {
-      throw new ApiException(status(e.code()), e.code().name(), stripCode(e.getMessage()), e);
-    } catch (CatalogUnavailableException e) {
-      throw ApiException.unavailable("the catalog did not answer: " + e.getMessage() + "; retry with the same"
-          + " Idempotency-Key", e);
-    } catch (WalRejectedException e) {
-      int status = switch (e.code()) {
-        case UNKNOWN_TIMELINE -> 404;
-        case OUT_OF_WINDOW, BEYOND_END -> 422;
-        case MALFORMED, TOO_LARGE -> 400;
-        default -> 409;
-      };
-      throw new ApiException(status, e.code().name(), stripCode(e.getMessage()), e);
-    } catch (WalUnavailableException e) {
-      throw ApiException.unavailable("ratis-wal did not answer: " + e.getMessage(), e);
-    } catch (io.ramify.pagestore.client.PageStoreException.Unavailable
-        | io.ramify.pagestore.client.PageStoreException.NotIngested e) {
-      throw ApiException.unavailable("the page stores did not answer in time: " + e.getMessage() + "; retry", e);
-    } catch (io.ramify.pagestore.client.PageStoreException e) {
-      throw new ApiException(500, "PAGE_STORE", "a page store refused or failed: " + e.getMessage(), e);
-    }
-  }
-
-  private static String stripCode(String m) {
-    int colon = m.indexOf(": ");
-    return colon > 0 && m.substring(0, colon).chars().allMatch(c -> c == '_' || Character.isUpperCase(c))
-        ? m.substring(colon + 2) : m;
-  }
-
-  private static int status(io.ramify.catalog.proto.Rejection.Code c) {
-    return switch (c) {
-      case NOT_FOUND -> 404;
-      case MALFORMED, INVALID_NAME, INVALID_ARGUMENT -> 400;
-      case LIMIT_EXCEEDED -> 429;
-      default -> 409;
-    };
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Deletes expired branches (by the catalog's clock) and stops their computes; returns their names. */
-  public List<String> expireBranches() {
-    return call(() -> {
-      List<String> out = new ArrayList<>();
-      CatalogModel.Expired e = catalog.expireBranches();
-      for (CatalogModel.Branch b : e.deleted()) {
-        computes.stop(null, null, b.timeline().id(), EndpointState.STOPPED, "expired");
-        out.add(b.project() + "/" + b.name());
-      }
-      e.skipped().forEach(s -> LOG.info("expired branch {}/{} kept: {}", s.project(), s.branch(), s.reason()));
-      if (!out.isEmpty()) {
-        LOG.info("expired branches deleted: {}", out);
-      }
-      return out;
-    });
-  }
-
-  /**
-   * Suspends computes idle for longer than their branch's idle timeout (0 = never): no connection
-   * through the proxy ({@code proxyConnections}) and no client backend in {@code pg_stat_activity}
-   * (which also sees direct connections). A suspended compute is stopped cleanly and woken by the
-   * next connection.
-   */
-  public List<String> suspendIdle(java.util.function.ToIntBiFunction<String, String> proxyConnections) {
-    List<String> out = new ArrayList<>();
-    for (ComputeManager.Running r : computes.all()) {
-      try {
-        CatalogModel.Branch b = catalog.getBranch(r.project(), r.branch());
-        long timeout = b.idleTimeout().toNanos();
-        long now = System.nanoTime();
-        if (proxyConnections.applyAsInt(r.project(), r.branch()) > 0 || timeout == 0) {
-          r.busyAtNanos().set(now);
-          continue;
-        }
-        if (now - r.busyAtNanos().get() < timeout) {
-          continue;
-        }
-        String clients = Psql.run(r.compute().postgres().socketDir(), r.port(), config.osUser(),
-            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
-            Duration.ofSeconds(30)).trim();
-        if (!clients.equals("0")) {
-          r.busyAtNanos().set(now);
-          continue;
-        }
-        LOG.info("compute of {}/{} idle for {} s: suspending it", r.project(), r.branch(), b.idleTimeout().toSeconds());
-        computes.stop(r.project(), r.branch(), r.timeline(), EndpointState.SUSPENDED, "idle for "
-            + b.idleTimeout().toSeconds() + " s; the next connection wakes it");
-        out.add(r.project() + "/" + r.branch());
-      } catch (RuntimeException e) {
-        LOG.warn("idle check of {}/{}: {}", r.project(), r.branch(), e.getMessage());
-      }
-    }
-    return out;
-  }
-
   /** The proxy's address, once it listens: connection strings then go through it. */
   public void setProxyAddress(String host, int port) {
     this.proxyAddress = host + ":" + port;
-  }
-
-  /** Marks computes the catalog thinks are running but that no control plane runs any more. */
-  public void markOrphanedComputes() {
-    call(() -> {
-      for (CatalogModel.Project p : catalog.listProjects()) {
-        for (CatalogModel.Branch b : catalog.listBranches(p.name())) {
-          EndpointState st = b.endpoint().state();
-          if ((st == EndpointState.RUNNING || st == EndpointState.STARTING)
-              && computes.running(b.timeline().id()).isEmpty()) {
-            catalog.setEndpoint(p.name(), b.name(), config.computeHost(), 0, EndpointState.SUSPENDED,
-                "the control plane restarted; the next start resumes it");
-          }
-        }
-      }
-      return null;
-    });
   }
 
   @Override

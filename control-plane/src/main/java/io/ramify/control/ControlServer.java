@@ -59,7 +59,7 @@ public final class ControlServer implements AutoCloseable {
     long deadline = System.nanoTime() + CATALOG_WAIT_MAX.toNanos();
     while (true) {
       try {
-        plane.markOrphanedComputes();
+        plane.jobs().markOrphanedComputes();
         break;
       } catch (ApiException e) {
         if (e.status() != 503 || System.nanoTime() > deadline) {
@@ -84,7 +84,7 @@ public final class ControlServer implements AutoCloseable {
     });
     jobs.scheduleWithFixedDelay(() -> {
       try {
-        plane.expireBranches();
+        plane.jobs().expireBranches();
       } catch (RuntimeException e) {
         LOG.warn("expiring branches: {}", e.getMessage());
       }
@@ -107,7 +107,7 @@ public final class ControlServer implements AutoCloseable {
       ProxyBackends b = backends;
       jobs.scheduleWithFixedDelay(() -> {
         try {
-          plane.suspendIdle(b::connections);
+          plane.jobs().suspendIdle(b::connections);
         } catch (RuntimeException e) {
           LOG.warn("idle check: {}", e.getMessage());
         }

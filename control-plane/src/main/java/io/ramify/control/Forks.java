@@ -10,6 +10,7 @@ import io.ramify.control.http.ApiException;
 import io.ramify.pagestore.client.PageStoreClient;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.client.WalRejectedException;
+import io.ramify.wal.proto.ForkPointReply;
 import io.ramify.wal.proto.Rejection;
 import io.ramify.wal.proto.TimelineStatus;
 import java.nio.charset.StandardCharsets;
@@ -26,16 +27,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes the timelines of branch operations in ratis-wal: where to fork (the head after a
- * CHECKPOINT, the record end at or before an LSN, the last commit at or before a time), the fork
- * itself, and the wait until every page-store shard knows it. A new timeline's id is derived from
- * the operation's request id, so a retry finds the fork its first attempt made ({@link #made})
- * and reuses it as it is, rather than forking again at a head that has moved on.
+ * CHECKPOINT, the record end at or before an LSN, the last commit at or before a time) in one
+ * read, and the fork itself in one write. A new timeline's id is derived from the operation's
+ * request id, so a retry finds the fork its first attempt made ({@link #made}) and reuses it as it
+ * is, rather than forking again at a head that has moved on. Nothing waits for the page stores to
+ * list a new timeline: a shard asked to read one it does not know lists at once
+ * ({@code IngestProgress.await}).
  */
 final class Forks {
   private static final Logger LOG = LoggerFactory.getLogger(Forks.class);
   /** Bound on waiting for a CHECKPOINT on the parent before branching at its head. */
   static final Duration PARENT_CHECKPOINT_MAX = Duration.ofSeconds(30);
-  /** How often a shard is asked whether it has picked up a new timeline. */
+  /** How often a shard is asked whether it has picked up a new project's root timeline. */
   static final Duration SHARD_POLL_INTERVAL = Duration.ofMillis(50);
   /** Postgres's way of writing an LSN: two 32-bit hex numbers. */
   private static final Pattern LSN_TEXT = Pattern.compile("[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}");
@@ -85,47 +88,60 @@ final class Forks {
           + child.shortForm() + " from another branch's history than this request names; use a new key for every"
           + " operation");
     }
-    awaitShardsKnow(child);
     return Optional.of(new TimelineSpec(child, Lsn.of(s.getForkLsn()), Seq.of(s.getForkCut()), wal.groupOf(child)));
   }
 
-  /** Makes the child timeline at {@code at}; returns what the catalog records. */
-  TimelineSpec fork(CatalogModel.Branch parent, Lsn at, TimelineId child) {
-    TimelineStatus s = WalClient.await(wal.createFork(child, parent.timeline().id(), at, pages.shardCount()));
-    awaitShardsKnow(child);
+  /**
+   * Makes the child timeline at {@code at} (one write); returns what the catalog records. If an
+   * earlier attempt of the same request made the child already, at another point, that fork is
+   * the answer ({@link #made}).
+   */
+  TimelineSpec fork(CatalogModel.Branch parent, ForkPointReply at, TimelineId child) {
+    TimelineId p = parent.timeline().id();
+    TimelineStatus s;
+    try {
+      s = WalClient.await(wal.createFork(child, p, at, pages.shardCount()));
+    } catch (WalRejectedException e) {
+      if (e.code() == Rejection.Code.ALREADY_EXISTS) {
+        return made(child, p).orElseThrow(() -> e);
+      }
+      throw e;
+    }
     return new TimelineSpec(child, Lsn.of(s.getForkLsn()), Seq.of(s.getForkCut()), wal.groupOf(child));
   }
 
-  /** Where to fork: the parent's durable head, the record end at or before an LSN, or at a time. */
-  Lsn forkPoint(CatalogModel.Branch parent, String lsnText, String timeText) {
+  /**
+   * Where to fork, in one ratis-wal read: the parent's durable head (after a CHECKPOINT when its
+   * compute runs), the last record end at or before an LSN, or the last commit at or before a time;
+   * with the fork cut and the fork page's prefix. An LSN or a time outside the parent's history is
+   * a 422 naming the branch.
+   */
+  ForkPointReply forkPoint(CatalogModel.Branch parent, String lsnText, String timeText) {
     TimelineId tl = parent.timeline().id();
-    TimelineStatus s = WalClient.await(wal.status(tl));
-    Lsn head = Lsn.of(s.getLastRecordEnd());
-    Lsn lowest = Lsn.of(Math.max(s.getForkLsn(), s.getWalTrimmedBelow()));
-    if (lsnText == null && timeText == null) {
-      checkpointIfRunning(parent);
-      // Status again: the CHECKPOINT moved the head. last_record_end is a record end by definition.
-      return Lsn.of(WalClient.await(wal.status(tl)).getLastRecordEnd());
-    }
-    if (lsnText != null) {
-      Lsn x = parseLsn(lsnText, parent.name(), head);
-      if (x.value() > head.value()) {
-        throw beyondEnd(x.toString(), parent.name(), head);
+    try {
+      if (lsnText == null && timeText == null) {
+        checkpointIfRunning(parent);
+        return WalClient.await(wal.forkPointAtHead(tl));
       }
-      if (x.value() <= lowest.value()) {
-        throw new ApiException(422, "OUT_OF_WINDOW", "LSN " + x + " is before the history branch " + parent.name()
-            + " keeps (from " + lowest + "); pick a later LSN");
+      if (lsnText != null) {
+        return WalClient.await(wal.forkPointAtLsn(tl, parseLsn(lsnText, parent.name())));
       }
-      return WalClient.await(wal.recordEndAtOrBefore(tl, x));
+      return WalClient.await(wal.forkPointAtTime(tl, checkTime(parent, instant(timeText, "time"))));
+    } catch (WalRejectedException e) {
+      if (e.code() == Rejection.Code.BEYOND_END || e.code() == Rejection.Code.OUT_OF_WINDOW) {
+        throw new ApiException(422, e.code().name(), "branch " + parent.name() + ": " + e.getMessage() + "; pick "
+            + (e.code() == Rejection.Code.BEYOND_END ? "an earlier" : "a later") + " LSN or time (or neither, to"
+            + " branch at the head)");
+      }
+      throw e;
     }
-    return timePoint(parent, instant(timeText, "time"), lowest);
   }
 
   /**
    * An LSN as Postgres writes it. A well-formed one above 7FFFFFFF/FFFFFFFF (which {@link Lsn}
    * cannot hold) is beyond any WAL end, and said so.
    */
-  private static Lsn parseLsn(String text, String branch, Lsn head) {
+  private static Lsn parseLsn(String text, String branch) {
     if (!LSN_TEXT.matcher(text).matches()) {
       throw ApiException.badRequest("'" + text + "' is not an LSN; write it as Postgres does, two hex numbers of"
           + " at most 8 digits, e.g. 0/3000028");
@@ -133,16 +149,13 @@ final class Forks {
     try {
       return Lsn.parse(text);
     } catch (IllegalArgumentException e) {
-      throw beyondEnd(text.toUpperCase(java.util.Locale.ROOT), branch, head);
+      throw new ApiException(422, "BEYOND_END", "LSN " + text.toUpperCase(java.util.Locale.ROOT) + " is beyond"
+          + " branch " + branch + "'s durable WAL end; pick an LSN at or below it (or omit it to branch at the head)");
     }
   }
 
-  private static ApiException beyondEnd(String lsn, String branch, Lsn head) {
-    return new ApiException(422, "BEYOND_END", "LSN " + lsn + " is beyond branch " + branch + "'s durable WAL end "
-        + head + "; pick an LSN at or below it (or omit it to branch at the head)");
-  }
-
-  private Lsn timePoint(CatalogModel.Branch parent, Instant t, Lsn lowest) {
+  /** A time inside the project's history window and not in the future (ratis-wal checks the rest). */
+  private Instant checkTime(CatalogModel.Branch parent, Instant t) {
     if (t.isAfter(Instant.now())) {
       throw new ApiException(422, "BEYOND_END", "time " + t + " is in the future; pick a time in the past");
     }
@@ -151,12 +164,7 @@ final class Forks {
       throw new ApiException(422, "OUT_OF_WINDOW", "time " + t + " is before the project's history window ("
           + window.toHours() + " h); pick a later time");
     }
-    Lsn x = WalClient.await(wal.lsnForTime(parent.timeline().id(), t));
-    if (x.value() <= lowest.value()) {
-      throw new ApiException(422, "OUT_OF_WINDOW", "branch " + parent.name() + " has no commit at or before " + t
-          + " in the history it keeps; pick a later time");
-    }
-    return x;
+    return t;
   }
 
   /** A short replay for the child: ask the parent's running Postgres for a checkpoint first. */

@@ -2,6 +2,8 @@ package io.ramify.wal.client;
 
 import io.ramify.raft.client.ClientSlot;
 import io.ramify.raft.client.RatisBytes;
+import io.ramify.wal.proto.ForkPoint;
+import io.ramify.wal.proto.ForkPointReply;
 import com.google.protobuf.ByteString;
 import io.ramify.common.Generation;
 import io.ramify.common.Lsn;
@@ -213,22 +215,52 @@ public final class WalClient implements AutoCloseable {
    * rule 5).
    */
   public CompletableFuture<TimelineStatus> createFork(TimelineId child, TimelineId parent, Lsn lsn, int shardCount) {
-    return recordEndAtOrBefore(parent, lsn).thenCompose(end -> {
-      if (!end.equals(lsn)) {
+    return forkPoint(parent, ForkPoint.newBuilder().setLsn(lsn.value())).thenCompose(point -> {
+      if (point.getLsn() != lsn.value()) {
         throw new WalRejectedException(io.ramify.wal.proto.Rejection.newBuilder()
             .setCode(io.ramify.wal.proto.Rejection.Code.MALFORMED)
             .setMessage("fork LSN " + lsn + " is not the end of a WAL record of timeline " + parent
-                + "; the nearest record end at or before it is " + end).build());
+                + "; the nearest record end at or before it is " + Lsn.of(point.getLsn())).build());
       }
-      return cutFor(parent, lsn);
-    }).thenCompose(cut -> status(parent).thenCompose(ps -> {
-      long pageStart = lsn.value() / WalLimits.WAL_PAGE_SIZE * WalLimits.WAL_PAGE_SIZE;
-      return readWalFully(parent, Lsn.of(pageStart), (int) (lsn.value() - pageStart)).thenCompose(prefix -> write(
-          child, WriteRequest.newBuilder().setCreate(CreateTimeline.newBuilder().setTimeline(id(child))
-              .setParent(id(parent)).setForkLsn(lsn.value()).setForkCut(cut.value()).setShardCount(shardCount)
-              .setWalSegmentSize(ps.getWalSegmentSize()).setForkPagePrefix(ByteString.copyFrom(prefix)))));
-    }))
+      return createFork(child, parent, point, shardCount);
+    });
+  }
+
+  /**
+   * Creates {@code child} as a fork of {@code parent} at a point {@link #forkPoint} found: one
+   * write. A retried create with the same point is answered with the existing timeline; another
+   * point for the same child is refused ({@code ALREADY_EXISTS}).
+   */
+  public CompletableFuture<TimelineStatus> createFork(TimelineId child, TimelineId parent, ForkPointReply point,
+      int shardCount) {
+    return write(child, WriteRequest.newBuilder().setCreate(CreateTimeline.newBuilder().setTimeline(id(child))
+        .setParent(id(parent)).setForkLsn(point.getLsn()).setForkCut(point.getCut()).setShardCount(shardCount)
+        .setWalSegmentSize(point.getWalSegmentSize()).setForkPagePrefix(point.getPagePrefix())))
         .thenApply(Reply::getStatus);
+  }
+
+  /** Where a fork of {@code tl} starts at its head: the record end, its cut, the fork page's prefix. */
+  public CompletableFuture<ForkPointReply> forkPointAtHead(TimelineId tl) {
+    return forkPoint(tl, ForkPoint.newBuilder().setHead(true));
+  }
+
+  /** The same at the last record end at or before {@code lsn}. */
+  public CompletableFuture<ForkPointReply> forkPointAtLsn(TimelineId tl, Lsn lsn) {
+    return forkPoint(tl, ForkPoint.newBuilder().setLsn(lsn.value()));
+  }
+
+  /** The same at the last commit at or before {@code time}. */
+  public CompletableFuture<ForkPointReply> forkPointAtTime(TimelineId tl, Instant time) {
+    return forkPoint(tl, ForkPoint.newBuilder().setTimeMicros(micros(time)));
+  }
+
+  /** One read: where to fork (docs/design.md rule 5), answered from one snapshot of the group. */
+  private CompletableFuture<ForkPointReply> forkPoint(TimelineId tl, ForkPoint.Builder at) {
+    return query(tl, QueryRequest.newBuilder().setForkPoint(at.setTimeline(id(tl)))).thenApply(Reply::getForkPoint);
+  }
+
+  private static long micros(Instant time) {
+    return Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000L), time.getNano() / 1000);
   }
 
   /** Raises the timeline's generation; older writers are refused from then on. */
@@ -340,9 +372,8 @@ public final class WalClient implements AutoCloseable {
 
   /** The end of the last commit record at or before {@code time}: the LSN to branch at for a time. */
   public CompletableFuture<Lsn> lsnForTime(TimelineId tl, Instant time) {
-    long micros = Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000L), time.getNano() / 1000);
     return query(tl, QueryRequest.newBuilder().setLsnForTime(LsnForTime.newBuilder().setTimeline(id(tl))
-        .setTimeMicros(micros))).thenApply(r -> Lsn.of(r.getLsn().getLsn()));
+        .setTimeMicros(micros(time)))).thenApply(r -> Lsn.of(r.getLsn().getLsn()));
   }
 
   /** The last seq of {@code tl} whose W is at or below {@code lsn}. */

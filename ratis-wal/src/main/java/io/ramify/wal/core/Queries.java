@@ -18,6 +18,8 @@ import io.ramify.wal.proto.Reply;
 import io.ramify.wal.proto.TimelineStatus;
 import io.ramify.wal.proto.WalBytes;
 import io.ramify.kv.Kv;
+import io.ramify.wal.proto.ForkPoint;
+import io.ramify.wal.proto.ForkPointReply;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -35,6 +37,7 @@ public final class Queries {
         case LSN_FOR_TIME -> lsnForTime(kv, q.getLsnForTime().getTimeline(), q.getLsnForTime().getTimeMicros(),
             nowMillis);
         case CUT_FOR -> cutFor(kv, q.getCutFor().getTimeline(), q.getCutFor().getLsn());
+        case FORK_POINT -> forkPoint(kv, q.getForkPoint(), nowMillis);
         case CHECKPOINTS -> checkpoints(kv, q.getCheckpoints().getTimeline());
         case LIST_TIMELINES -> listTimelines(kv, q.getListTimelines());
         case KIND_NOT_SET -> throw new Rejected(Code.MALFORMED, "query names no operation");
@@ -123,7 +126,12 @@ public final class Queries {
 
   private static Reply recordEnd(Kv kv, ByteString id, long lsn) throws Rejected {
     TimelineStatus s = load(kv, id);
-    TimelineId tl = OpLog.timelineId(id);
+    return Reply.newBuilder().setLsn(LsnReply.newBuilder().setLsn(recordEndAtOrBefore(kv, s, lsn))).build();
+  }
+
+  /** The last complete record end at or before {@code lsn} (a fork's own LSN counts as one). */
+  private static long recordEndAtOrBefore(Kv kv, TimelineStatus s, long lsn) throws Rejected {
+    TimelineId tl = OpLog.timelineId(s.getTimeline());
     checkInHistory(tl, s, lsn);
     long end = WalIndex.recordEndAtOrBefore(kv, tl, lsn);
     if (end < 0 || end < WalArchive.ownStart(s)) {
@@ -134,7 +142,7 @@ public final class Queries {
             + Lsn.of(lsn));
       }
     }
-    return Reply.newBuilder().setLsn(LsnReply.newBuilder().setLsn(end)).build();
+    return end;
   }
 
   private static void checkInHistory(TimelineId tl, TimelineStatus s, long lsn) throws Rejected {
@@ -152,7 +160,13 @@ public final class Queries {
 
   private static Reply lsnForTime(Kv kv, ByteString id, long micros, long nowMillis) throws Rejected {
     TimelineStatus s = load(kv, id);
-    TimelineId tl = OpLog.timelineId(id);
+    return Reply.newBuilder().setLsn(LsnReply.newBuilder().setLsn(lastCommitAtOrBefore(kv, s, micros, nowMillis)))
+        .build();
+  }
+
+  /** The end of the last commit record at or before {@code micros}. */
+  private static long lastCommitAtOrBefore(Kv kv, TimelineStatus s, long micros, long nowMillis) throws Rejected {
+    TimelineId tl = OpLog.timelineId(s.getTimeline());
     if (micros > nowMillis * 1000) {
       throw new Rejected(Code.BEYOND_END, "time " + java.time.Instant.ofEpochMilli(micros / 1000)
           + " is in the future for timeline " + tl);
@@ -162,7 +176,7 @@ public final class Queries {
       throw new Rejected(Code.OUT_OF_WINDOW, "timeline " + tl + " has no commit at or before "
           + java.time.Instant.ofEpochMilli(micros / 1000) + " in its retained history");
     }
-    return Reply.newBuilder().setLsn(LsnReply.newBuilder().setLsn(Keys.second(e.key()))).build();
+    return Keys.second(e.key());
   }
 
   /**
@@ -178,13 +192,50 @@ public final class Queries {
    */
   private static Reply cutFor(Kv kv, ByteString id, long lsn) throws Rejected {
     TimelineStatus s = load(kv, id);
-    TimelineId tl = OpLog.timelineId(id);
+    return Reply.newBuilder().setCut(CutReply.newBuilder().setLsn(lsn).setCut(cut(kv, s, lsn))).build();
+  }
+
+  private static long cut(Kv kv, TimelineStatus s, long lsn) throws Rejected {
+    TimelineId tl = OpLog.timelineId(s.getTimeline());
     checkInHistory(tl, s, lsn);
     long next = WalIndex.firstRecordEndAfter(kv, tl, lsn);
     long wBelow = next < 0 ? Long.MAX_VALUE : next - 1;
     Kv.Entry e = kv.floor(Keys.of(Keys.CUT, tl, 0), Keys.of(Keys.CUT, tl, wBelow));
-    long cut = e == null ? 0 : ByteBuffer.wrap(e.value()).getLong();
-    return Reply.newBuilder().setCut(CutReply.newBuilder().setLsn(lsn).setCut(cut)).build();
+    return e == null ? 0 : ByteBuffer.wrap(e.value()).getLong();
+  }
+
+  /**
+   * Everything a fork needs, from one snapshot (was five round trips: status, record end, cut,
+   * status again, the page prefix): the record end to fork at, its cut and the fork page's prefix.
+   * The prefix comes from this timeline's own pages: a fork LSN is never below the timeline's own
+   * start, and a fork stores the whole page holding its own fork LSN.
+   */
+  private static Reply forkPoint(Kv kv, ForkPoint f, long nowMillis) throws Rejected {
+    TimelineStatus s = load(kv, f.getTimeline());
+    TimelineId tl = OpLog.timelineId(s.getTimeline());
+    long lsn = switch (f.getAtCase()) {
+      case HEAD -> {
+        if (s.getLastRecordEnd() == 0) {
+          throw new Rejected(Code.OUT_OF_WINDOW, "timeline " + tl + " has no complete WAL record yet");
+        }
+        yield s.getLastRecordEnd();
+      }
+      case LSN -> recordEndAtOrBefore(kv, s, f.getLsn());
+      case TIME_MICROS -> lastCommitAtOrBefore(kv, s, f.getTimeMicros(), nowMillis);
+      case AT_NOT_SET -> throw new Rejected(Code.MALFORMED, "fork point of timeline " + tl + " names no head, LSN"
+          + " or time");
+    };
+    long cut = cut(kv, s, lsn);
+    long pageStart = lsn / WalLimits.WAL_PAGE_SIZE * WalLimits.WAL_PAGE_SIZE;
+    if (lsn > pageStart && pageStart < WalArchive.storedStart(s)) {
+      throw new Rejected(Code.OUT_OF_WINDOW, "the WAL page holding " + Lsn.of(lsn) + " starts below what timeline "
+          + tl + " stores (" + Lsn.of(WalArchive.storedStart(s)) + ")");
+    }
+    byte[] prefix = new byte[(int) (lsn - pageStart)];
+    WalArchive.copy(kv, tl, pageStart, prefix, 0, prefix.length);
+    return Reply.newBuilder().setForkPoint(ForkPointReply.newBuilder().setLsn(lsn).setCut(cut)
+        .setPagePrefix(com.google.protobuf.UnsafeByteOperations.unsafeWrap(prefix))
+        .setWalSegmentSize(s.getWalSegmentSize())).build();
   }
 
   private static Reply listTimelines(Kv kv, io.ramify.wal.proto.ListTimelines l) throws Rejected {

@@ -19,6 +19,7 @@ import io.ramify.wal.client.Ops;
 import io.ramify.wal.client.TimelineWriter;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.client.WalRejectedException;
+import io.ramify.wal.proto.ForkPointReply;
 import io.ramify.wal.proto.Rejection.Code;
 import io.ramify.wal.proto.TimelineStatus;
 import java.nio.file.Path;
@@ -87,8 +88,15 @@ class WalForkTest {
       assertEquals(Code.BEYOND_END, assertThrows(WalRejectedException.class,
           () -> await(c.createFork(TimelineId.random(), parent, Lsn.of(ps.getLastRecordEnd() + 8), 1))).code());
 
+      forkPointsAgreeWithTheSeparateQueries(c, parent, wal, start, records, ps);
+
       TimelineId child = TimelineId.random();
       TimelineStatus cs = await(c.createFork(child, parent, x, 1));
+      ForkPointReply childHead = await(c.forkPointAtHead(child));
+      assertEquals(x.value(), childHead.getLsn(), "a fork's head before it writes is its fork LSN");
+      assertEquals(0, childHead.getCut(), "the child has no ops of its own");
+      assertArrayEquals(pagePrefix(wal, start, x.value()), childHead.getPagePrefix().toByteArray(),
+          "a fork keeps its fork page's prefix, so a fork of it needs no read of the grandparent");
       assertEquals(x.value(), cs.getForkLsn());
       assertEquals(await(c.cutFor(parent, x)).value(), cs.getForkCut());
       assertEquals(x.value(), cs.getLastRecordEnd());
@@ -115,6 +123,39 @@ class WalForkTest {
 
       cutIncludesWhatWasWrittenBeforeTheNextRecordEnds(c, wal, start, records);
     }
+  }
+
+  /**
+   * ForkPoint (one read) answers what the separate queries a fork took before answer: the record
+   * end at or before an LSN, the cut there, the fork page's WAL below it; the head is the last
+   * record end; beyond the head is BEYOND_END.
+   */
+  private static void forkPointsAgreeWithTheSeparateQueries(WalClient c, TimelineId parent, byte[] wal, long start,
+      List<WalRecord> records, TimelineStatus ps) {
+    for (int k : new int[] {records.size() / 4, records.size() / 2, records.size() - 2}) {
+      long inside = records.get(k).end() + (records.get(k + 1).end() - records.get(k).end()) / 2;
+      ForkPointReply p = await(c.forkPointAtLsn(parent, Lsn.of(inside)));
+      Lsn end = await(c.recordEndAtOrBefore(parent, Lsn.of(inside)));
+      assertEquals(records.get(k).end(), p.getLsn(), "the record end at or before " + Lsn.of(inside));
+      assertEquals(end.value(), p.getLsn());
+      assertEquals(await(c.cutFor(parent, end)).value(), p.getCut());
+      assertArrayEquals(pagePrefix(wal, start, p.getLsn()), p.getPagePrefix().toByteArray());
+      assertEquals(ps.getWalSegmentSize(), p.getWalSegmentSize());
+    }
+    ForkPointReply head = await(c.forkPointAtHead(parent));
+    assertEquals(ps.getLastRecordEnd(), head.getLsn());
+    assertEquals(await(c.cutFor(parent, Lsn.of(head.getLsn()))).value(), head.getCut());
+    assertArrayEquals(pagePrefix(wal, start, head.getLsn()), head.getPagePrefix().toByteArray());
+    assertEquals(Code.BEYOND_END, assertThrows(WalRejectedException.class,
+        () -> await(c.forkPointAtLsn(parent, Lsn.of(ps.getLastRecordEnd() + 1)))).code());
+    assertEquals(Code.OUT_OF_WINDOW, assertThrows(WalRejectedException.class,
+        () -> await(c.forkPointAtLsn(parent, Lsn.of(start - 8192)))).code());
+  }
+
+  /** The WAL from the start of {@code lsn}'s 8 KiB page up to {@code lsn}. */
+  private static byte[] pagePrefix(byte[] wal, long start, long lsn) {
+    long page = lsn / 8192 * 8192;
+    return Arrays.copyOfRange(wal, (int) (page - start), (int) (lsn - start));
   }
 
   /**
