@@ -42,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>{@code -Dchaos.seed=N} replays a run's choices; {@code -Dchaos.kills=N -Dchaos.powerLosses=N}
  * set the number of rounds of each fault.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class WalNodeCrashLoopTest {
   static final int NODES = 3;
   /** The branch catalog's name in /health (a hosted group). */

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * commands reported the API at 8470 as not answering, and the server saw nothing);
  * {@code anInstallationThatIsDownSaysHowToStartIt} passed, as nothing listened on 8470 either.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class DataDirOptionTest {
   static final String CONNECTION = "{\"uri\":\"postgresql://postgres@127.0.0.1:6432/postgres?options=endpoint%3Dmain\","
       + "\"directUri\":\"postgresql://postgres@127.0.0.1:25433/postgres\",\"host\":\"127.0.0.1\",\"port\":25433,"

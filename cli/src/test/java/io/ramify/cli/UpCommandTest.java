@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code ramify up} refuses before it starts anything, and a failed {@code up} stops what it started. */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class UpCommandTest {
   @TempDir Path tmp;
 

@@ -36,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * restarted; different keys for one name get one 201 and 409s naming the branch; and ratis-wal
  * holds no timeline that the catalog does not know.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class ApiIdempotencyTest {
   static final String P = "/v1/projects/idem";
   final HttpClient http = HttpClient.newHttpClient();

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * listing answer within a second or two the whole time, and every stalled connection is closed at
  * the request deadline (10 s), not before.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class ApiSlowClientsTest {
   /** ClientDeadlines.REQUEST_READ_MAX, the production value. */
   static final Duration READ_MAX = Duration.ofSeconds(10);

@@ -43,6 +43,7 @@ import org.slf4j.LoggerFactory;
  * took 8 to 16 minutes when every branch replayed from the checkpoint before its fork). Alone:
  * {@code bin/test -pl control-plane -am -Dtest=BranchesUnderLoadTest -Dsurefire.failIfNoSpecifiedTests=false}.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class BranchesUnderLoadTest {
   private static final Logger LOG = LoggerFactory.getLogger(BranchesUnderLoadTest.class);
   static final String PG = "/usr/lib/postgresql/15/bin/";

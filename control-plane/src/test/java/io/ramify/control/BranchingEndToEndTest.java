@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * changes nothing, delete refusals, reset to the parent's head, and restore to an LSN with the
  * backup branch holding the previous state.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class BranchingEndToEndTest {
   static final String PG = "/usr/lib/postgresql/15/bin/";
   static final String P = "/v1/projects/shop";

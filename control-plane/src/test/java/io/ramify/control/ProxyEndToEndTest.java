@@ -40,6 +40,7 @@ import org.slf4j.LoggerFactory;
  * connections wake one compute; unknown branches, malformed start-up packets and a compute that
  * cannot start get protocol errors, and the proxy stays up.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 @ExpectedError(logger = "io.ramify.control.ComputeManager", message = "compute of web/broken did not start",
     reason = "branch broken's compute cannot start on purpose: its mount point is blocked")
 class ProxyEndToEndTest {

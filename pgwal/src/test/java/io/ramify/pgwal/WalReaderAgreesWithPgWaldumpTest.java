@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs a real PostgreSQL 15 through pgbench, checkpoints, a segment switch, two-phase commit and
  * aborts, then walks all of its WAL with our decoder and checks every record against pg_waldump.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class WalReaderAgreesWithPgWaldumpTest {
   @TempDir Path tmp;
 

@@ -42,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the client API end to end, a restarted follower, a follower rebuilt by snapshot installation,
  * and the loss of the catalog's leader while branches are being created.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class CatalogClusterTest {
   @TempDir Path dir;
 

@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
  * After each, every transaction a client saw commit is there (the clients log them), nothing is
  * there that was not attempted, the balance invariant holds, and amcheck is clean.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class ComputeCrashTest {
   private static final Logger LOG = LoggerFactory.getLogger(ComputeCrashTest.class);
   static final String PG = "/usr/lib/postgresql/15/bin/";

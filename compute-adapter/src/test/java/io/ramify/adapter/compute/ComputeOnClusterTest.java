@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Stock Postgres 15 as a Ramify compute on a real 3-node ratis-wal and 2 page-store shards. */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class ComputeOnClusterTest {
   @TempDir Path dir;
 

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stops (data_sync_retry = off) instead of losing data. The second sees everything the first
  * had made durable.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 @ExpectedError(logger = "io.ramify.adapter.fs.RamifyFs", message = "did not become durable.*STALE_GENERATION",
     reason = "the fenced compute's fsyncs are refused: the newer generation holds the timeline")
 @ExpectedError(logger = "io.ramify.adapter.fs.RamifyFs", message = "reading WAL at",

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * pgbench run must hold exactly what vanilla Postgres holds after point-in-time recovery of a base
  * backup to X (recovery_target_lsn = X, recovery_target_inclusive = off): pg_dump of both equal.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class ForkMatchesPitrTest {
   @TempDir Path dir;
 

@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
  * overridden, {@code wal_level = logical} in the files is honoured, and the readiness probe does
  * not connect as the OS user.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 @ExpectedError(logger = "io.ramify.adapter.compute.Compute", message = "exited unexpectedly",
     reason = "the test kills postgres with SIGKILL while slots are made and dropped")
 class ReplicationSlotsTest {

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * checks the file-system semantics (block merges, WAL windows, scratch paths, renames) apart from
  * the cluster.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class PostgresOnMemoryMountTest {
   @TempDir Path dir;
 

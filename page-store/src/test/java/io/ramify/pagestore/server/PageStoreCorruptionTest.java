@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Rule 8: a stored block whose bytes changed on disk is reported with its address, never returned. */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class PageStoreCorruptionTest {
   @TempDir Path dir;
 

@@ -40,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * share applied once, none skipped. The reference is the same ops applied in one go to an
  * in-memory store with the core's {@link Ingest}.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class PageStoreCrashTest {
   static final int OPS = 3000;
   /** Small pulls make many synced batches, so the kill lands between and inside them. */

@@ -42,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * writer's view, for an older cut, and for a child laid over the parent at a fork cut; afterwards
  * ratis-wal has every op acknowledged by both shards.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class PageStoreEndToEndTest {
   static final int B = FsModel.B;
   static final String F = "base/5/100";

@@ -44,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * end, every checkpoint, every commit time. The reference is the decoder walking the segment files
  * (itself checked against pg_waldump), and pg_controldata for the latest checkpoint.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WalIndexOnRealWalTest {
   @TempDir static Path dir;

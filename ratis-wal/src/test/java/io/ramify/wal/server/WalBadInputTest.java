@@ -36,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Bad input gets a typed refusal that names what was wrong, changes nothing, and leaves the state
  * machine healthy: a valid append still works afterwards on every replica.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class WalBadInputTest {
   @TempDir Path dir;
 

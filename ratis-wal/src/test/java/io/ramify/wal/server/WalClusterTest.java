@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** ratis-wal on a real 3-node cluster on loopback: ordering, failover, fencing, catch-up, rebuild. */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class WalClusterTest {
   @TempDir Path dir;
 

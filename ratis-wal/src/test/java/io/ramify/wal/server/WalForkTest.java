@@ -37,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * record in the parent's durable WAL, gets the parent's cut at that LSN, reads its parent's WAL
  * below the fork LSN and its own from there, and a newer generation's claim drops a torn tail.
  */
+@org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class WalForkTest {
   @TempDir Path dir;
 
