@@ -63,7 +63,7 @@ public final class PageStoreCommand implements Callable<Integer> {
 
   @Option(names = "--ops-per-pull", paramLabel = "N",
       description = "Most ops pulled from ratis-wal and written in one synced batch (default: ${DEFAULT-VALUE}).")
-  int opsPerPull = PageStoreConfig.Defaults.MAX_OPS_PER_PULL;
+  int opsPerPull = PageStoreConfig.Defaults.OPS_PER_PULL_MAX;
 
   @Option(names = "--read-wait-ms", paramLabel = "MS",
       description = "How long a read waits for ingestion when the caller does not say (default: ${DEFAULT-VALUE}).")
@@ -84,7 +84,7 @@ public final class PageStoreCommand implements Callable<Integer> {
       List<WalCluster.Node> ns = WalCluster.parseNodes(walNodes);
       WalCluster wal = new WalCluster(walClusterName, ns, walGroups == null ? ns.size() : walGroups);
       cfg = new PageStoreConfig(shard, of, wal, dataDir, host, port, metricsPort, opsPerPull,
-          PageStoreConfig.Defaults.MAX_BYTES_PER_PULL, PageStoreConfig.Defaults.POLL_MIN,
+          PageStoreConfig.Defaults.BYTES_PER_PULL_MAX, PageStoreConfig.Defaults.POLL_MIN,
           PageStoreConfig.Defaults.POLL_MAX, PageStoreConfig.Defaults.WAL_BACKOFF_MAX, Duration.ofMillis(readWaitMs),
           Duration.ofMinutes(historyWindowMinutes), Duration.ofSeconds(gcIntervalSeconds));
     } catch (IllegalArgumentException e) {

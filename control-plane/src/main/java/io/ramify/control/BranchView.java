@@ -10,7 +10,7 @@ import java.util.List;
 /** The page-store view of a branch, from the catalog's record of its timeline's ancestry. */
 final class BranchView {
   /** Ancestors followed (a deeper tree is a bug upstream). */
-  static final int MAX_ANCESTRY = 256;
+  static final int ANCESTRY_MAX = 256;
 
   private BranchView() {}
 
@@ -20,8 +20,8 @@ final class BranchView {
     levels.add(io.ramify.pagestore.client.Views.level(b.timeline().id(), ownCut));
     CatalogModel.Timeline t = b.timeline();
     while (t.parent().isPresent()) {
-      if (levels.size() > MAX_ANCESTRY) {
-        throw new IllegalStateException("branch " + b.name() + " has more than " + MAX_ANCESTRY + " ancestors");
+      if (levels.size() > ANCESTRY_MAX) {
+        throw new IllegalStateException("branch " + b.name() + " has more than " + ANCESTRY_MAX + " ancestors");
       }
       levels.add(io.ramify.pagestore.client.Views.level(t.parent().get(), t.forkCut().value()));
       t = catalog.getTimeline(t.parent().get());

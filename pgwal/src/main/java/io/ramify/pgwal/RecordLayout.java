@@ -9,7 +9,7 @@ import io.ramify.common.Lsn;
  */
 public record RecordLayout(int blockRefs, int fullPageImages, int imageBytes, int mainDataOffset, int mainDataLength) {
   static final int RECORD_HEADER_SIZE = 24;
-  private static final int MAX_BLOCK_ID = 32;
+  private static final int BLOCK_ID_MAX = 32;
   private static final int DATA_SHORT = 255;
   private static final int DATA_LONG = 254;
   private static final int ORIGIN = 253;
@@ -48,7 +48,7 @@ public record RecordLayout(int blockRefs, int fullPageImages, int imageBytes, in
           pos += 2;
         } else if (id == TOPLEVEL_XID) {
           pos += 4;
-        } else if (id <= MAX_BLOCK_ID) {
+        } else if (id <= BLOCK_ID_MAX) {
           int forkFlags = Bytes.u8(rec, pos);
           int dataLen = Bytes.u16(rec, pos + 1);
           pos += 3;

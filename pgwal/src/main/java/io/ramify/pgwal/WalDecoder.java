@@ -19,7 +19,7 @@ public final class WalDecoder {
   private static final int XACT_COMMIT_PREPARED = 0x30;
   private static final int XACT_ABORT_PREPARED = 0x40;
   /** Postgres refuses to allocate more than 1 GiB - 1 for a record; larger lengths are garbage. */
-  private static final long MAX_RECORD_LENGTH = 0x3FFFFFFFL;
+  private static final long RECORD_LENGTH_MAX = 0x3FFFFFFFL;
 
   private WalDecoder() {}
 
@@ -53,7 +53,7 @@ public final class WalDecoder {
       return Optional.empty();
     }
     long totLen = Bytes.u32(lenBytes, 0);
-    if (totLen < RecordLayout.RECORD_HEADER_SIZE || totLen > MAX_RECORD_LENGTH) {
+    if (totLen < RecordLayout.RECORD_HEADER_SIZE || totLen > RECORD_LENGTH_MAX) {
       return Optional.empty();
     }
     Assembler in = new Assembler(src, segmentSize, recordStart, totLen);

@@ -15,11 +15,11 @@ import java.util.Optional;
 public record ProxyConfig(String host, int port, String defaultProject, Optional<SslContext> tls,
     Duration wakeTimeout, Duration wakeCountedAbove, int maxConnections) {
   public static final Duration WAKE_TIMEOUT_DEFAULT = Duration.ofMinutes(2);
-  public static final int MAX_CONNECTIONS_DEFAULT = 10_000;
+  public static final int CONNECTIONS_DEFAULT_MAX = 10_000;
 
   public static ProxyConfig of(String host, int port, String defaultProject) {
     return new ProxyConfig(host, port, defaultProject, Optional.empty(), WAKE_TIMEOUT_DEFAULT, Duration.ofMillis(200),
-        MAX_CONNECTIONS_DEFAULT);
+        CONNECTIONS_DEFAULT_MAX);
   }
 
   /** TLS with a PEM certificate chain and PKCS#8 PEM private key. */

@@ -141,8 +141,8 @@ public final class ProxyServer implements AutoCloseable {
         return;
       }
       try {
-        if (pending.readableBytes() + in.readableBytes() > Startup.MAX_LENGTH + 16) {
-          throw new ProxyError(ProxyError.PROTOCOL_VIOLATION, "start-up packet longer than " + Startup.MAX_LENGTH);
+        if (pending.readableBytes() + in.readableBytes() > Startup.LENGTH_MAX + 16) {
+          throw new ProxyError(ProxyError.PROTOCOL_VIOLATION, "start-up packet longer than " + Startup.LENGTH_MAX);
         }
         pending.writeBytes(in);
       } catch (ProxyError e) {

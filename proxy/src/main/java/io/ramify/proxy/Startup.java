@@ -16,9 +16,9 @@ public sealed interface Startup {
   int CANCEL_REQUEST = 80877102;
   int PROTOCOL_3_0 = 196608;
   /** Postgres's own limit (MAX_STARTUP_PACKET_LENGTH). */
-  int MAX_LENGTH = 10_000;
+  int LENGTH_MAX = 10_000;
   /** Parameters accepted in one start-up message. */
-  int MAX_PARAMETERS = 64;
+  int PARAMETERS_MAX = 64;
 
   record SslRequest() implements Startup {}
 
@@ -31,16 +31,16 @@ public sealed interface Startup {
 
   /**
    * Bytes needed before a whole message is there: 0 when {@code in} holds one from its position,
-   * else how many more (at least 1). Never more than {@link #MAX_LENGTH}.
+   * else how many more (at least 1). Never more than {@link #LENGTH_MAX}.
    */
   static int missing(ByteBuffer in) {
     if (in.remaining() < 4) {
       return 4 - in.remaining();
     }
     int len = in.getInt(in.position());
-    if (len < 8 || len > MAX_LENGTH) {
+    if (len < 8 || len > LENGTH_MAX) {
       throw new ProxyError(ProxyError.PROTOCOL_VIOLATION, "invalid start-up packet length " + len
-          + " (expected 8.." + MAX_LENGTH + ")");
+          + " (expected 8.." + LENGTH_MAX + ")");
     }
     return Math.max(0, len - in.remaining());
   }
@@ -79,8 +79,8 @@ public sealed interface Startup {
             break;
           }
           String value = cstring(in, end);
-          if (params.size() >= MAX_PARAMETERS) {
-            throw new ProxyError(ProxyError.PROTOCOL_VIOLATION, "more than " + MAX_PARAMETERS + " start-up parameters");
+          if (params.size() >= PARAMETERS_MAX) {
+            throw new ProxyError(ProxyError.PROTOCOL_VIOLATION, "more than " + PARAMETERS_MAX + " start-up parameters");
           }
           params.put(key, value);
         }

@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
         "Loading scale 200 through a compute takes long (45+ min on 2 shared cores)."})
 public final class BranchCreateBench implements Callable<Integer> {
   /** Live branches a project may have, main included. */
-  static final int BRANCH_LIMIT = CatalogLimits.MAX_BRANCHES_PER_PROJECT;
+  static final int BRANCH_LIMIT = CatalogLimits.BRANCHES_PER_PROJECT_MAX;
   /** Branches deleted at least at once when a project is full. */
   static final int DELETE_BATCH = 100;
   static final Pattern READY_IN = Pattern.compile("ready in (\\d+) ms");

@@ -79,7 +79,7 @@ public final class CatalogClient implements AutoCloseable {
   private static final DateTimeFormatter BACKUP_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
       .withZone(ZoneOffset.UTC);
   /** Listings page through at most this many replies (a million timelines of one project). */
-  private static final int MAX_PAGES = 1_000;
+  private static final int PAGES_MAX = 1_000;
 
   private final Connection conn;
   /** The request id every command of this view uses; null: a fresh one per command. */
@@ -146,7 +146,7 @@ public final class CatalogClient implements AutoCloseable {
   public List<Project> listProjects() {
     List<Project> out = new ArrayList<>();
     String after = "";
-    for (int page = 0; page < MAX_PAGES; page++) {
+    for (int page = 0; page < PAGES_MAX; page++) {
       ProjectList l = query(QueryRequest.newBuilder().setListProjects(ListProjects.newBuilder().setAfter(after)))
           .getProjects();
       l.getProjectsList().forEach(p -> out.add(Project.of(p)));
@@ -155,7 +155,7 @@ public final class CatalogClient implements AutoCloseable {
       }
       after = l.getNextAfter();
     }
-    throw new IllegalStateException("project listing did not end after " + MAX_PAGES + " pages");
+    throw new IllegalStateException("project listing did not end after " + PAGES_MAX + " pages");
   }
 
   // ---- branches ----
@@ -255,7 +255,7 @@ public final class CatalogClient implements AutoCloseable {
   public List<Timeline> listTimelines(String project) {
     List<Timeline> out = new ArrayList<>();
     ByteString after = ByteString.EMPTY;
-    for (int page = 0; page < MAX_PAGES; page++) {
+    for (int page = 0; page < PAGES_MAX; page++) {
       TimelineList l = query(QueryRequest.newBuilder().setListTimelines(ListTimelines.newBuilder()
           .setProject(project).setAfter(after))).getTimelines();
       l.getTimelinesList().forEach(t -> out.add(Timeline.of(t)));
@@ -264,7 +264,7 @@ public final class CatalogClient implements AutoCloseable {
       }
       after = l.getTimelines(l.getTimelinesCount() - 1).getId();
     }
-    throw new IllegalStateException("timeline listing of " + project + " did not end after " + MAX_PAGES + " pages");
+    throw new IllegalStateException("timeline listing of " + project + " did not end after " + PAGES_MAX + " pages");
   }
 
   // ---- leases ----

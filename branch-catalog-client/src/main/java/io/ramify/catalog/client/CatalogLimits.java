@@ -19,27 +19,27 @@ public final class CatalogLimits {
   public static final int PG_VERSION = 15;
 
   /** Projects one catalog holds, deleted ones included (their names are never reused). */
-  public static final int MAX_PROJECTS = 10_000;
+  public static final int PROJECTS_MAX = 10_000;
   /** Live branches per project; commands load a project's branches to check the tree. */
-  public static final int MAX_BRANCHES_PER_PROJECT = 1_000;
+  public static final int BRANCHES_PER_PROJECT_MAX = 1_000;
   /** Most projects or timelines one listing returns. */
-  public static final int MAX_LISTED = 1_000;
+  public static final int LISTED_MAX = 1_000;
 
   public static final Duration DEFAULT_HISTORY_WINDOW = Duration.ofHours(24);
   public static final Duration MIN_HISTORY_WINDOW = Duration.ofMinutes(1);
-  public static final Duration MAX_HISTORY_WINDOW = Duration.ofDays(30);
+  public static final Duration HISTORY_WINDOW_MAX = Duration.ofDays(30);
 
   /** Idle timeout of a new branch; the root branch never suspends (0). */
   public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
-  public static final int MAX_IDLE_TIMEOUT_SECONDS = 7 * 24 * 3600;
+  public static final int IDLE_TIMEOUT_SECONDS_MAX = 7 * 24 * 3600;
 
   public static final Duration MIN_LEASE_TTL = Duration.ofSeconds(1);
-  public static final Duration MAX_LEASE_TTL = Duration.ofHours(1);
-  public static final int MAX_HOLDER_CHARS = 200;
-  public static final int MAX_HOST_CHARS = 253;
-  public static final int MAX_MESSAGE_CHARS = 1_000;
+  public static final Duration LEASE_TTL_MAX = Duration.ofHours(1);
+  public static final int HOLDER_CHARS_MAX = 200;
+  public static final int HOST_CHARS_MAX = 253;
+  public static final int MESSAGE_CHARS_MAX = 1_000;
   /** Highest ratis-wal group index plus one (a WalCluster hosts at most 64 groups). */
-  public static final int MAX_WAL_GROUPS = 64;
+  public static final int WAL_GROUPS_MAX = 64;
 
   /** Request ids: printable ASCII without spaces, 1..128 characters (a UUID is 36). */
   public static final Pattern REQUEST_ID = Pattern.compile("[\\x21-\\x7e]{1,128}");
@@ -51,8 +51,8 @@ public final class CatalogLimits {
   public static final int REQUEST_ID_EVICTIONS_PER_COMMAND = 16;
 
   /** Branches one ExpireBranches deletes at most, and expiry-index entries it reads at most. */
-  public static final int MAX_EXPIRED_PER_COMMAND = 100;
-  public static final int MAX_EXPIRY_SCAN = 1_000;
+  public static final int EXPIRED_PER_COMMAND_MAX = 100;
+  public static final int EXPIRY_SCAN_MAX = 1_000;
 
   private CatalogLimits() {}
 }

@@ -35,9 +35,9 @@ final class BranchSettings {
   static Reply setIdleTimeout(SetIdleTimeout c, Store s) throws Rejected {
     BranchRecord b = branch(s, c.getProject(), c.getBranch());
     int t = c.getIdleTimeoutSeconds();
-    if (t < 0 || t > CatalogLimits.MAX_IDLE_TIMEOUT_SECONDS) {
+    if (t < 0 || t > CatalogLimits.IDLE_TIMEOUT_SECONDS_MAX) {
       throw new Rejected(Code.INVALID_ARGUMENT, "idle timeout " + Integer.toUnsignedString(t) + " s of branch "
-          + b.getName() + " is out of range 0.." + CatalogLimits.MAX_IDLE_TIMEOUT_SECONDS + " (0 = never suspend)");
+          + b.getName() + " is out of range 0.." + CatalogLimits.IDLE_TIMEOUT_SECONDS_MAX + " (0 = never suspend)");
     }
     return save(s, b.toBuilder().setIdleTimeoutSeconds(t).build());
   }
@@ -45,8 +45,8 @@ final class BranchSettings {
   /** Records where the branch's compute listens and its state; the state must move legally. */
   static Reply setEndpoint(SetEndpoint c, Store s) throws Rejected {
     BranchRecord b = branch(s, c.getProject(), c.getBranch());
-    Check.text(c.getHost(), CatalogLimits.MAX_HOST_CHARS, "endpoint host");
-    Check.text(c.getMessage(), CatalogLimits.MAX_MESSAGE_CHARS, "endpoint message");
+    Check.text(c.getHost(), CatalogLimits.HOST_CHARS_MAX, "endpoint host");
+    Check.text(c.getMessage(), CatalogLimits.MESSAGE_CHARS_MAX, "endpoint message");
     if (c.getPort() < 0 || c.getPort() > 65535) {
       throw new Rejected(Code.INVALID_ARGUMENT, "endpoint port " + Integer.toUnsignedString(c.getPort())
           + " of branch " + b.getName() + " is out of range 0..65535");

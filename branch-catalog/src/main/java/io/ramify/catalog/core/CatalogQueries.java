@@ -94,7 +94,7 @@ public final class CatalogQueries {
   }
 
   private static int limit(int asked) {
-    return asked <= 0 ? CatalogLimits.MAX_LISTED : Math.min(asked, CatalogLimits.MAX_LISTED);
+    return asked <= 0 ? CatalogLimits.LISTED_MAX : Math.min(asked, CatalogLimits.LISTED_MAX);
   }
 
   /** The smallest key after {@code key}: a listing resumes there. */

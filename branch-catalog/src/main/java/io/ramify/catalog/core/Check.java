@@ -39,9 +39,9 @@ final class Check {
   }
 
   static int walGroup(int g) throws Rejected {
-    if (g < 0 || g >= CatalogLimits.MAX_WAL_GROUPS) {
+    if (g < 0 || g >= CatalogLimits.WAL_GROUPS_MAX) {
       throw new Rejected(Code.INVALID_ARGUMENT, "WAL group " + Integer.toUnsignedString(g) + " is out of range 0.."
-          + (CatalogLimits.MAX_WAL_GROUPS - 1));
+          + (CatalogLimits.WAL_GROUPS_MAX - 1));
     }
     return g;
   }
@@ -100,9 +100,9 @@ final class Check {
   }
 
   static Duration ttl(long millis) throws Rejected {
-    if (millis < CatalogLimits.MIN_LEASE_TTL.toMillis() || millis > CatalogLimits.MAX_LEASE_TTL.toMillis()) {
+    if (millis < CatalogLimits.MIN_LEASE_TTL.toMillis() || millis > CatalogLimits.LEASE_TTL_MAX.toMillis()) {
       throw new Rejected(Code.INVALID_ARGUMENT, "lease TTL " + millis + " ms is out of range "
-          + CatalogLimits.MIN_LEASE_TTL.toMillis() + ".." + CatalogLimits.MAX_LEASE_TTL.toMillis() + " ms");
+          + CatalogLimits.MIN_LEASE_TTL.toMillis() + ".." + CatalogLimits.LEASE_TTL_MAX.toMillis() + " ms");
     }
     return Duration.ofMillis(millis);
   }

@@ -24,13 +24,13 @@ final class Expiry {
   private record Candidate(BranchRecord branch, int depth) {}
 
   static Reply expire(ExpireBranches c, Store s) {
-    int max = c.getMax() == 0 ? CatalogLimits.MAX_EXPIRED_PER_COMMAND
-        : Math.min(c.getMax(), CatalogLimits.MAX_EXPIRED_PER_COMMAND);
+    int max = c.getMax() == 0 ? CatalogLimits.EXPIRED_PER_COMMAND_MAX
+        : Math.min(c.getMax(), CatalogLimits.EXPIRED_PER_COMMAND_MAX);
     List<Kv.Entry> due = s.kv().scan(Keys.kindStart(Keys.EXPIRY), Keys.expiryEnd(s.now()),
-        CatalogLimits.MAX_EXPIRY_SCAN + 1);
-    boolean more = due.size() > CatalogLimits.MAX_EXPIRY_SCAN;
+        CatalogLimits.EXPIRY_SCAN_MAX + 1);
+    boolean more = due.size() > CatalogLimits.EXPIRY_SCAN_MAX;
     List<Candidate> candidates = new ArrayList<>();
-    for (Kv.Entry e : due.subList(0, Math.min(due.size(), CatalogLimits.MAX_EXPIRY_SCAN))) {
+    for (Kv.Entry e : due.subList(0, Math.min(due.size(), CatalogLimits.EXPIRY_SCAN_MAX))) {
       String[] pb = Keys.expiryBranch(e.key());
       BranchRecord b = s.branch(pb[0], pb[1]);
       if (b == null) {
@@ -62,7 +62,7 @@ final class Expiry {
   private static int depth(Store s, BranchRecord b) {
     int d = 0;
     for (BranchRecord x = b; !x.getParent().isEmpty(); x = s.branch(x.getProject(), x.getParent())) {
-      if (++d > CatalogLimits.MAX_BRANCHES_PER_PROJECT) {
+      if (++d > CatalogLimits.BRANCHES_PER_PROJECT_MAX) {
         throw new IllegalStateException("branch " + b.getName() + " of " + b.getProject() + " has a parent cycle");
       }
     }

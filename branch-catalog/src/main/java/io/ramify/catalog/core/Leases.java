@@ -21,7 +21,7 @@ final class Leases {
 
   static Reply acquire(AcquireLease c, Store s) throws Rejected {
     TimelineId id = liveTimeline(s, c);
-    Check.text(c.getHolder(), CatalogLimits.MAX_HOLDER_CHARS, "lease holder");
+    Check.text(c.getHolder(), CatalogLimits.HOLDER_CHARS_MAX, "lease holder");
     if (c.getHolder().isEmpty()) {
       throw new Rejected(Code.INVALID_ARGUMENT, "a lease on timeline " + id + " needs a holder (e.g. host:pid)");
     }

@@ -28,9 +28,9 @@ final class Projects {
               + "; project names are never reused: pick another name");
     }
     Store.Meta meta = s.meta();
-    if (meta.projects() >= CatalogLimits.MAX_PROJECTS) {
+    if (meta.projects() >= CatalogLimits.PROJECTS_MAX) {
       throw new Rejected(Code.LIMIT_EXCEEDED, "the catalog holds " + meta.projects() + " projects (deleted ones "
-          + "included); the limit is " + CatalogLimits.MAX_PROJECTS);
+          + "included); the limit is " + CatalogLimits.PROJECTS_MAX);
     }
     int pg = c.getPgVersion() == 0 ? CatalogLimits.PG_VERSION : c.getPgVersion();
     if (pg != CatalogLimits.PG_VERSION) {
@@ -39,9 +39,9 @@ final class Projects {
     }
     long window = c.getHistoryWindowMillis() == 0 ? CatalogLimits.DEFAULT_HISTORY_WINDOW.toMillis()
         : c.getHistoryWindowMillis();
-    if (window < CatalogLimits.MIN_HISTORY_WINDOW.toMillis() || window > CatalogLimits.MAX_HISTORY_WINDOW.toMillis()) {
+    if (window < CatalogLimits.MIN_HISTORY_WINDOW.toMillis() || window > CatalogLimits.HISTORY_WINDOW_MAX.toMillis()) {
       throw new Rejected(Code.INVALID_ARGUMENT, "history window of " + window + " ms is out of range "
-          + CatalogLimits.MIN_HISTORY_WINDOW + ".." + CatalogLimits.MAX_HISTORY_WINDOW);
+          + CatalogLimits.MIN_HISTORY_WINDOW + ".." + CatalogLimits.HISTORY_WINDOW_MAX);
     }
     Check.newTimelineId(s, c.getRootTimeline());
     Check.walGroup(c.getWalGroup());

@@ -99,7 +99,7 @@ final class Store {
       m = new TreeMap<>();
       // One more than the limit, so a broken limit shows up as an oversized project, not a cut list.
       for (Kv.Entry e : kv.scan(Keys.projectStart(Keys.BRANCH, project), Keys.projectEnd(Keys.BRANCH, project),
-          CatalogLimits.MAX_BRANCHES_PER_PROJECT + 1)) {
+          CatalogLimits.BRANCHES_PER_PROJECT_MAX + 1)) {
         BranchRecord b = parse(e.value(), BranchRecord.parser());
         m.put(b.getName(), b);
       }
@@ -135,9 +135,9 @@ final class Store {
   /** Refuses a command that would leave the project with more than the branch limit. */
   void checkRoomForBranches(String project, int more) throws Rejected {
     int have = branches(project).size();
-    if (have + more > CatalogLimits.MAX_BRANCHES_PER_PROJECT) {
+    if (have + more > CatalogLimits.BRANCHES_PER_PROJECT_MAX) {
       throw new Rejected(Code.LIMIT_EXCEEDED, "project " + project + " has " + have + " branches; the limit is "
-          + CatalogLimits.MAX_BRANCHES_PER_PROJECT + ": delete branches first");
+          + CatalogLimits.BRANCHES_PER_PROJECT_MAX + ": delete branches first");
     }
   }
 

@@ -86,12 +86,12 @@ class CatalogCoreBranchesTest {
   @Test
   void tooManyBranchesAreRefused() {
     h.checking = false;
-    for (int i = 1; i < CatalogLimits.MAX_BRANCHES_PER_PROJECT; i++) {
+    for (int i = 1; i < CatalogLimits.BRANCHES_PER_PROJECT_MAX; i++) {
       h.branch("shop", "b" + i, "main", 100);
     }
     h.checking = true;
     assertTrue(h.refused(Code.LIMIT_EXCEEDED, CoreHarness.createBranch("shop", "one-more", "main", h.spec(100)))
-        .contains("limit is " + CatalogLimits.MAX_BRANCHES_PER_PROJECT));
+        .contains("limit is " + CatalogLimits.BRANCHES_PER_PROJECT_MAX));
   }
 
   @Test

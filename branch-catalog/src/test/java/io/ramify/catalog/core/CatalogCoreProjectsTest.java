@@ -136,7 +136,7 @@ class CatalogCoreProjectsTest {
     h.project("b");
     h.ok(deleteProject("a"));
     assertEquals(2, Store.forQuery(h.kv).meta().projects());
-    assertTrue(CatalogLimits.MAX_PROJECTS > 2);
+    assertTrue(CatalogLimits.PROJECTS_MAX > 2);
   }
 
   static Command.Builder deleteProject(String name) {

@@ -35,9 +35,9 @@ class CatalogCoreSettingsTest {
     assertTrue(h.ok(protect("dev", true)).getBranch().getBranch().getProtected());
     assertFalse(h.ok(protect("dev", false)).getBranch().getBranch().getProtected());
     assertEquals(0, h.ok(idle("dev", 0)).getBranch().getBranch().getIdleTimeoutSeconds());
-    assertEquals(CatalogLimits.MAX_IDLE_TIMEOUT_SECONDS, h.ok(idle("dev", CatalogLimits.MAX_IDLE_TIMEOUT_SECONDS))
+    assertEquals(CatalogLimits.IDLE_TIMEOUT_SECONDS_MAX, h.ok(idle("dev", CatalogLimits.IDLE_TIMEOUT_SECONDS_MAX))
         .getBranch().getBranch().getIdleTimeoutSeconds());
-    h.refused(Code.INVALID_ARGUMENT, idle("dev", CatalogLimits.MAX_IDLE_TIMEOUT_SECONDS + 1));
+    h.refused(Code.INVALID_ARGUMENT, idle("dev", CatalogLimits.IDLE_TIMEOUT_SECONDS_MAX + 1));
     h.refused(Code.INVALID_ARGUMENT, idle("dev", -1));
     assertEquals(h.now + 1, h.ok(expiry("dev", h.now + 1)).getBranch().getBranch().getExpiresAtMillis());
     assertEquals(0, h.ok(expiry("dev", 0)).getBranch().getBranch().getExpiresAtMillis());

@@ -46,7 +46,7 @@ public final class Compute implements AutoCloseable {
   /** Adapter block cache. */
   static final long CACHE_BYTES_DEFAULT = 256L << 20;
   /** Ancestors followed when building a view (a deeper tree is a bug upstream). */
-  static final int MAX_ANCESTRY = 256;
+  static final int ANCESTRY_MAX = 256;
 
   /**
    * Where generations come from: the catalog's compute leases (issue 5), or, standalone, the
@@ -314,8 +314,8 @@ public final class Compute implements AutoCloseable {
     List<ViewLevel> out = new ArrayList<>();
     TimelineStatus cur = s;
     while (!cur.getParent().isEmpty()) {
-      if (out.size() >= MAX_ANCESTRY) {
-        throw new IllegalStateException("ancestry of " + config.timeline() + " deeper than " + MAX_ANCESTRY);
+      if (out.size() >= ANCESTRY_MAX) {
+        throw new IllegalStateException("ancestry of " + config.timeline() + " deeper than " + ANCESTRY_MAX);
       }
       TimelineId parent = TimelineId.fromBytes(cur.getParent().toByteArray());
       out.add(Views.level(parent, cur.getForkCut()));

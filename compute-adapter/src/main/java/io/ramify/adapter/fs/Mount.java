@@ -23,7 +23,7 @@ public final class Mount implements AutoCloseable {
   static final List<String> LIBFUSE = List.of("/usr/lib/x86_64-linux-gnu/libfuse3.so.3",
       "/lib/x86_64-linux-gnu/libfuse3.so.3", "/usr/lib/aarch64-linux-gnu/libfuse3.so.3");
   /** FUSE worker threads. */
-  static final int MAX_THREADS = 16;
+  static final int THREADS_MAX = 16;
   static final long UNMOUNT_WAIT_SECONDS = 30;
   /** Processes named when a busy mount is reported. */
   static final int HOLDERS_LISTED_MAX = 10;
@@ -50,7 +50,7 @@ public final class Mount implements AutoCloseable {
     RamifyFs fs = new RamifyFs(dir, builder.errno(), new FsMetrics(metrics));
     Fuse fuse = builder.build(fs);
     String opts = "allow_other,default_permissions,kernel_cache,fsname=ramify,subtype=ramify,uid=" + uid + ",gid="
-        + gid + ",max_threads=" + MAX_THREADS;
+        + gid + ",max_threads=" + THREADS_MAX;
     try {
       fuse.mount("ramify", mountPoint, "-o", opts);
     } catch (FuseMountFailedException e) {

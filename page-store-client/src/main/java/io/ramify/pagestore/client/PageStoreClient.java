@@ -82,7 +82,7 @@ public final class PageStoreClient implements AutoCloseable {
 
   /**
    * {@link #getBlocks}, following rename redirects or not: {@link #followRedirects} reads each hop
-   * without following, so that it counts every hop against {@link #MAX_REDIRECTS} (following
+   * without following, so that it counts every hop against {@link #REDIRECTS_MAX} (following
    * inside each hop restarted the count, and a rename cycle recursed until the stack overflowed).
    */
   private List<Block> fetch(View view, List<BlockRef> refs, long waitForSeq, Duration wait, boolean follow) {
@@ -126,16 +126,16 @@ public final class PageStoreClient implements AutoCloseable {
   }
 
   /** Renames followed across shards in one read before giving up. */
-  static final int MAX_REDIRECTS = 64;
+  static final int REDIRECTS_MAX = 64;
 
   /** Follows a block's rename redirects to the shards that own the sources (bounded). */
   private Block followRedirects(Block b, View view, Duration wait) {
     String file = b.getFile();
     int zeroFrom = 8192;
     for (int hop = 0; b.getRedirected(); hop++) {
-      if (hop >= MAX_REDIRECTS) {
+      if (hop >= REDIRECTS_MAX) {
         throw new PageStoreException("block " + file + "#" + b.getBlock() + " of view " + Views.describe(view)
-            + ": more than " + MAX_REDIRECTS + " renames", null);
+            + ": more than " + REDIRECTS_MAX + " renames", null);
       }
       List<ViewLevel> levels = new ArrayList<>();
       ViewLevel at = view.getLevels(b.getRedirectLevel());

@@ -318,7 +318,7 @@ class PageStoreClientRoutingTest {
 
   /**
    * A rename cycle (which a correct store never answers) ends after {@link
-   * PageStoreClient#MAX_REDIRECTS} hops with an error naming the block, not in an endless loop.
+   * PageStoreClient#REDIRECTS_MAX} hops with an error naming the block, not in an endless loop.
    *
    * <p>Found by this test: {@code followRedirects} read the source through the public {@code
    * getBlocks}, which followed the next redirect itself by recursion, so each hop started at hop 0
@@ -331,9 +331,9 @@ class PageStoreClientRoutingTest {
         .setBlock(ref.getBlock()).setRedirected(true).setRedirectFile(ref.getFile().equals("x") ? "y" : "x")
         .setRedirectLevel(0).setRedirectCut(9).build());
     PageStoreException e = assertThrows(PageStoreException.class, () -> c.getBlock(VIEW, "x", 3, 9));
-    assertTrue(e.getMessage().contains("x#3") && e.getMessage().contains("more than " + PageStoreClient.MAX_REDIRECTS),
+    assertTrue(e.getMessage().contains("x#3") && e.getMessage().contains("more than " + PageStoreClient.REDIRECTS_MAX),
         e.getMessage());
-    assertEquals(1 + PageStoreClient.MAX_REDIRECTS, calls.size());
+    assertEquals(1 + PageStoreClient.REDIRECTS_MAX, calls.size());
   }
 
   /**

@@ -12,7 +12,7 @@ import io.ramify.kv.Kv;
  */
 public final class Accounting {
   /** Paths examined in one computation. */
-  static final int MAX_PATHS = 1_000_000;
+  static final int PATHS_MAX = 1_000_000;
 
   private Accounting() {}
 
@@ -23,7 +23,7 @@ public final class Accounting {
     long logical = 0;
     long visibleOwn = 0;
     long shared = 0;
-    for (ViewReader.FileStat f : ViewReader.list(kv, view, MAX_PATHS)) {
+    for (ViewReader.FileStat f : ViewReader.list(kv, view, PATHS_MAX)) {
       if (f.directory()) {
         continue;
       }

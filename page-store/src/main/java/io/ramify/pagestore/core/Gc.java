@@ -67,7 +67,7 @@ public final class Gc {
       long s = PageKeys.lastLong(k);
       if (!path.equals(eventsFor)) {
         eventsFor = path;
-        barriers = ViewReader.barriersDescending(kv, tl, path, Long.MAX_VALUE - 1, -1, ViewReader.MAX_EVENTS_SCANNED)
+        barriers = ViewReader.barriersDescending(kv, tl, path, Long.MAX_VALUE - 1, -1, ViewReader.EVENTS_SCANNED_MAX)
             .reversed();
         renameCuts = new TreeSet<>();
         for (ViewReader.Barrier b : barriers) {

@@ -9,7 +9,7 @@ import java.util.List;
  */
 public record View(List<Level> levels) {
   /** The deepest ancestry a view may have. */
-  public static final int MAX_LEVELS = 256;
+  public static final int LEVELS_MAX = 256;
 
   public record Level(TimelineId timeline, long cut) {
     public Level {
@@ -20,8 +20,8 @@ public record View(List<Level> levels) {
   }
 
   public View {
-    if (levels.isEmpty() || levels.size() > MAX_LEVELS) {
-      throw new IllegalArgumentException("a view has 1.." + MAX_LEVELS + " levels, got " + levels.size());
+    if (levels.isEmpty() || levels.size() > LEVELS_MAX) {
+      throw new IllegalArgumentException("a view has 1.." + LEVELS_MAX + " levels, got " + levels.size());
     }
     levels = List.copyOf(levels);
   }

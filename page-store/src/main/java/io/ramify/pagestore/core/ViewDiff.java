@@ -26,7 +26,7 @@ import java.util.function.Predicate;
  */
 public final class ViewDiff {
   /** Blocks examined in one comparison, so a request cannot occupy a shard for hours. */
-  public static final long MAX_BLOCKS = 50_000_000L;
+  public static final long BLOCKS_MAX = 50_000_000L;
   private static final byte[] ZEROS = new byte[BlockCodec.BLOCK_SIZE];
 
   private ViewDiff() {}
@@ -61,8 +61,8 @@ public final class ViewDiff {
         if (!local.test(path, blk)) {
           continue;
         }
-        if (++examined > MAX_BLOCKS) {
-          throw new IllegalStateException("more than " + MAX_BLOCKS + " blocks to compare on this shard");
+        if (++examined > BLOCKS_MAX) {
+          throw new IllegalStateException("more than " + BLOCKS_MAX + " blocks to compare on this shard");
         }
         if (blk >= blocksA || blk >= blocksB || differs(kv, a, b, path, blk, local)) {
           changed++;

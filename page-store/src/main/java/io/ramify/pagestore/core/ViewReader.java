@@ -16,9 +16,9 @@ import java.util.TreeSet;
  */
 public final class ViewReader {
   /** Renames followed in one read before giving up (a loop would be a bug upstream). */
-  static final int MAX_RENAME_HOPS = 64;
+  static final int RENAME_HOPS_MAX = 64;
   /** Barrier events of one path examined in one read. */
-  static final int MAX_EVENTS_SCANNED = 100_000;
+  static final int EVENTS_SCANNED_MAX = 100_000;
 
   private ViewReader() {}
 
@@ -85,11 +85,11 @@ public final class ViewReader {
     long cut = view.levels().get(0).cut();
     String file = path;
     int zeroFrom = BlockCodec.BLOCK_SIZE;
-    for (int hops = 0; hops <= MAX_RENAME_HOPS; ) {
+    for (int hops = 0; hops <= RENAME_HOPS_MAX; ) {
       TimelineId tl = view.levels().get(level).timeline();
       long sv = newestVersion(kv, tl, file, block, cut);
       Barrier redirect = null;
-      for (Barrier b : barriersDescending(kv, tl, file, cut, sv, MAX_EVENTS_SCANNED)) {
+      for (Barrier b : barriersDescending(kv, tl, file, cut, sv, EVENTS_SCANNED_MAX)) {
         EventRec e = b.rec();
         if (e.kind() == EventRec.Kind.TRUNCATE) {
           if (e.size() <= block * BlockCodec.BLOCK_SIZE) {
@@ -123,7 +123,7 @@ public final class ViewReader {
       }
       cut = view.levels().get(level).cut();
     }
-    throw new IllegalStateException("more than " + MAX_RENAME_HOPS + " renames followed reading " + path + "#" + block);
+    throw new IllegalStateException("more than " + RENAME_HOPS_MAX + " renames followed reading " + path + "#" + block);
   }
 
   /** The seq of the newest own version of the block at or before {@code cut}, or -1. */
@@ -148,8 +148,8 @@ public final class ViewReader {
       out.add(new Barrier(seq, EventRec.decode(e.value())));
       hi = seq - 1;
     }
-    if (limit == MAX_EVENTS_SCANNED && out.size() >= MAX_EVENTS_SCANNED) {
-      throw new IllegalStateException("more than " + MAX_EVENTS_SCANNED + " events on " + file + " of " + tl);
+    if (limit == EVENTS_SCANNED_MAX && out.size() >= EVENTS_SCANNED_MAX) {
+      throw new IllegalStateException("more than " + EVENTS_SCANNED_MAX + " events on " + file + " of " + tl);
     }
     return out;
   }
@@ -158,7 +158,7 @@ public final class ViewReader {
     int level = 0;
     long cut = view.levels().get(0).cut();
     String file = path;
-    for (int hops = 0; hops <= MAX_RENAME_HOPS; ) {
+    for (int hops = 0; hops <= RENAME_HOPS_MAX; ) {
       TimelineId tl = view.levels().get(level).timeline();
       List<Barrier> latest = barriersDescending(kv, tl, file, cut, -1, 1);
       Kv.Entry size = kv.floor(PageKeys.event(PageKeys.SIZE, tl, file, 0), PageKeys.event(PageKeys.SIZE, tl, file, cut));
@@ -197,7 +197,7 @@ public final class ViewReader {
       }
       cut = view.levels().get(level).cut();
     }
-    throw new IllegalStateException("more than " + MAX_RENAME_HOPS + " renames followed for " + path);
+    throw new IllegalStateException("more than " + RENAME_HOPS_MAX + " renames followed for " + path);
   }
 
   /** Every path that exists in the view, with its size, in path order. */

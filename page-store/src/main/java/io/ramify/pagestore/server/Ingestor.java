@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * has not seen) and pulls those behind; a timeline that had new ops gets a follower, a virtual
  * thread that long-polls it ({@code ReadOps} with a wait: the group's leader answers when the next
  * append to it is applied) until it has been quiet for {@code FOLLOW_IDLE_MAX}. At most {@code
- * MAX_FOLLOWED} timelines are followed at once; the lister pulls the rest each round. One thread
+ * FOLLOWED_MAX} timelines are followed at once; the lister pulls the rest each round. One thread
  * at a time works on a timeline: the lister hands it to a follower and skips it while followed.
  *
  * <p>Each chunk and the new ingested seq are written in one (unsynced) batch; a chunk with no op
@@ -168,7 +168,7 @@ final class Ingestor implements AutoCloseable {
       }
       boolean had = ingest(s);
       worked |= had;
-      if (had && progress.get(tl).broken() == null && followers.size() < PageStoreConfig.Defaults.MAX_FOLLOWED) {
+      if (had && progress.get(tl).broken() == null && followers.size() < PageStoreConfig.Defaults.FOLLOWED_MAX) {
         follow(tl, s);
       }
     }
@@ -285,7 +285,7 @@ final class Ingestor implements AutoCloseable {
 
   /**
    * Pulls and stores what {@code s}'s timeline has beyond this shard's ingested seq, up to {@code
-   * MAX_CHUNKS_PER_TIMELINE_ROUND} chunks (fairness). True if it stored or acknowledged anything.
+   * CHUNKS_PER_TIMELINE_ROUND_MAX} chunks (fairness). True if it stored or acknowledged anything.
    */
   private boolean ingest(TimelineStatus s) {
     TimelineId tl = TimelineId.fromBytes(s.getTimeline().toByteArray());
@@ -308,7 +308,7 @@ final class Ingestor implements AutoCloseable {
     // Stored and not acknowledged yet: chunks since the last ack, or before a crash or a failed ack.
     boolean worked = s.getLastSeq() >= ingested && maybeAck(tl, ingested, ackedInWal);
     long last = s.getLastSeq();
-    for (int n = 0; n < PageStoreConfig.Defaults.MAX_CHUNKS_PER_TIMELINE_ROUND && ingested < last && running; n++) {
+    for (int n = 0; n < PageStoreConfig.Defaults.CHUNKS_PER_TIMELINE_ROUND_MAX && ingested < last && running; n++) {
       OpsChunk c;
       try {
         c = WalClient.await(wal.readOps(tl, config.shard(), config.shardCount(), Seq.of(ingested + 1),

@@ -31,8 +31,8 @@ public record PageStoreConfig(int shard, int shardCount, WalCluster wal, Path da
 
   /** Named defaults and limits, one place. */
   public static final class Defaults {
-    public static final int MAX_OPS_PER_PULL = 512;
-    public static final int MAX_BYTES_PER_PULL = WalLimits.MAX_OPS_READ_BYTES;
+    public static final int OPS_PER_PULL_MAX = 512;
+    public static final int BYTES_PER_PULL_MAX = WalLimits.OPS_READ_BYTES_MAX;
     public static final Duration POLL_MIN = Duration.ofMillis(5);
     /**
      * Longest pause of the lister while nothing moves: each round is a Raft read per WAL group.
@@ -44,7 +44,7 @@ public record PageStoreConfig(int shard, int shardCount, WalCluster wal, Path da
     public static final Duration HISTORY_WINDOW = Duration.ofHours(24);
     public static final Duration GC_INTERVAL = Duration.ofMinutes(5);
     /** Longest ingest wait a request may ask for. */
-    public static final Duration MAX_WAIT = Duration.ofSeconds(60);
+    public static final Duration WAIT_MAX = Duration.ofSeconds(60);
     /**
      * A shard acknowledges a timeline's ingested ops to ratis-wal (a Raft entry, and a synced write
      * here first) at most this often, or sooner once {@link #ACK_EVERY_OPS} ops are unacknowledged:
@@ -74,52 +74,52 @@ public record PageStoreConfig(int shard, int shardCount, WalCluster wal, Path da
     /** A followed timeline with no new op for this long goes back to the lister's rounds. */
     public static final Duration FOLLOW_IDLE_MAX = Duration.ofSeconds(30);
     /** Timelines long-polled at once (a virtual thread and a waiting Raft read each). */
-    public static final int MAX_FOLLOWED = 64;
+    public static final int FOLLOWED_MAX = 64;
     /** Chunks pulled for one timeline before the round moves on to the next (fairness). */
-    public static final int MAX_CHUNKS_PER_TIMELINE_ROUND = 16;
+    public static final int CHUNKS_PER_TIMELINE_ROUND_MAX = 16;
     /** Consecutive failed rounds against ratis-wal after which /health reports unhealthy. */
     public static final int WAL_FAILURES_UNHEALTHY = 10;
     /** gRPC threads; reads that wait for ingestion hold one for at most their wait. */
     public static final int RPC_THREADS = 64;
     /** Blocks in one GetBlocks call (8 MiB of images). */
-    public static final int MAX_BLOCKS_PER_CALL = 1024;
+    public static final int BLOCKS_PER_CALL_MAX = 1024;
     /** Paths in one Stat call, timelines in one Usage call. */
-    public static final int MAX_NAMES_PER_CALL = 10_000;
+    public static final int NAMES_PER_CALL_MAX = 10_000;
     /** Paths one ListTree answer may hold. */
-    public static final int MAX_LIST_PATHS = 200_000;
+    public static final int LIST_PATHS_MAX = 200_000;
     /** Largest request a shard accepts. */
-    public static final int MAX_REQUEST_BYTES = 16 << 20;
+    public static final int REQUEST_BYTES_MAX = 16 << 20;
 
     private Defaults() {}
   }
 
   public PageStoreConfig {
-    if (shardCount < 1 || shardCount > WalLimits.MAX_SHARDS) {
-      throw new IllegalArgumentException("shard count must be 1.." + WalLimits.MAX_SHARDS + ", got " + shardCount);
+    if (shardCount < 1 || shardCount > WalLimits.SHARDS_MAX) {
+      throw new IllegalArgumentException("shard count must be 1.." + WalLimits.SHARDS_MAX + ", got " + shardCount);
     }
     if (shard < 0 || shard >= shardCount) {
       throw new IllegalArgumentException("shard must be 0.." + (shardCount - 1) + ", got " + shard);
     }
-    if (maxOpsPerPull < 1 || maxOpsPerPull > WalLimits.MAX_OPS_READ_OPS) {
-      throw new IllegalArgumentException("ops per pull must be 1.." + WalLimits.MAX_OPS_READ_OPS + ", got "
+    if (maxOpsPerPull < 1 || maxOpsPerPull > WalLimits.OPS_READ_OPS_MAX) {
+      throw new IllegalArgumentException("ops per pull must be 1.." + WalLimits.OPS_READ_OPS_MAX + ", got "
           + maxOpsPerPull);
     }
-    if (maxBytesPerPull < 1 || maxBytesPerPull > WalLimits.MAX_OPS_READ_BYTES) {
-      throw new IllegalArgumentException("bytes per pull must be 1.." + WalLimits.MAX_OPS_READ_BYTES + ", got "
+    if (maxBytesPerPull < 1 || maxBytesPerPull > WalLimits.OPS_READ_BYTES_MAX) {
+      throw new IllegalArgumentException("bytes per pull must be 1.." + WalLimits.OPS_READ_BYTES_MAX + ", got "
           + maxBytesPerPull);
     }
     if (pollMin.isNegative() || pollMax.compareTo(pollMin) < 0) {
       throw new IllegalArgumentException("need 0 <= poll min <= poll max, got " + pollMin + ", " + pollMax);
     }
-    if (defaultWait.isNegative() || defaultWait.compareTo(Defaults.MAX_WAIT) > 0) {
-      throw new IllegalArgumentException("default wait must be 0.." + Defaults.MAX_WAIT + ", got " + defaultWait);
+    if (defaultWait.isNegative() || defaultWait.compareTo(Defaults.WAIT_MAX) > 0) {
+      throw new IllegalArgumentException("default wait must be 0.." + Defaults.WAIT_MAX + ", got " + defaultWait);
     }
   }
 
   public static PageStoreConfig of(int shard, int shardCount, WalCluster wal, Path dataDir, String host, int port,
       int metricsPort) {
-    return new PageStoreConfig(shard, shardCount, wal, dataDir, host, port, metricsPort, Defaults.MAX_OPS_PER_PULL,
-        Defaults.MAX_BYTES_PER_PULL, Defaults.POLL_MIN, Defaults.POLL_MAX, Defaults.WAL_BACKOFF_MAX,
+    return new PageStoreConfig(shard, shardCount, wal, dataDir, host, port, metricsPort, Defaults.OPS_PER_PULL_MAX,
+        Defaults.BYTES_PER_PULL_MAX, Defaults.POLL_MIN, Defaults.POLL_MAX, Defaults.WAL_BACKOFF_MAX,
         Defaults.DEFAULT_WAIT, Defaults.HISTORY_WINDOW, Defaults.GC_INTERVAL);
   }
 

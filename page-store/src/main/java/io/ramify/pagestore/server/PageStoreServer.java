@@ -80,7 +80,7 @@ public final class PageStoreServer implements AutoCloseable {
       grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()),
               InsecureServerCredentials.create())
           .addService(new PageStoreService(config, db, progress, metrics)).executor(rpc)
-          .maxInboundMessageSize(PageStoreConfig.Defaults.MAX_REQUEST_BYTES).build().start();
+          .maxInboundMessageSize(PageStoreConfig.Defaults.REQUEST_BYTES_MAX).build().start();
       metrics.gauge("pagestore.db_bytes", () -> db::sizeBytes);
       metrics.gauge("pagestore.timelines", () -> () -> progress.all().size());
       metrics.gauge("pagestore.ingest.lag_ops_max", () -> () -> progress.all().values().stream()

@@ -72,9 +72,9 @@ final class PageStoreService extends PageStoreGrpc.PageStoreImplBase {
     long start = System.nanoTime();
     answer(out, () -> {
       View view = view(req.getView());
-      if (req.getBlocksCount() > PageStoreConfig.Defaults.MAX_BLOCKS_PER_CALL) {
+      if (req.getBlocksCount() > PageStoreConfig.Defaults.BLOCKS_PER_CALL_MAX) {
         throw invalid(req.getBlocksCount() + " blocks in one call; at most "
-            + PageStoreConfig.Defaults.MAX_BLOCKS_PER_CALL);
+            + PageStoreConfig.Defaults.BLOCKS_PER_CALL_MAX);
       }
       for (BlockRef r : req.getBlocksList()) {
         checkPath(r.getFile());
@@ -114,8 +114,8 @@ final class PageStoreService extends PageStoreGrpc.PageStoreImplBase {
   public void stat(StatRequest req, StreamObserver<StatReply> out) {
     answer(out, () -> {
       View view = view(req.getView());
-      if (req.getFilesCount() > PageStoreConfig.Defaults.MAX_NAMES_PER_CALL) {
-        throw invalid(req.getFilesCount() + " files in one call; at most " + PageStoreConfig.Defaults.MAX_NAMES_PER_CALL);
+      if (req.getFilesCount() > PageStoreConfig.Defaults.NAMES_PER_CALL_MAX) {
+        throw invalid(req.getFilesCount() + " files in one call; at most " + PageStoreConfig.Defaults.NAMES_PER_CALL_MAX);
       }
       req.getFilesList().forEach(PageStoreService::checkPath);
       awaitIngested(view, req.getWaitForSeq(), req.getWaitMsMax());
@@ -136,7 +136,7 @@ final class PageStoreService extends PageStoreGrpc.PageStoreImplBase {
       awaitIngested(view, req.getWaitForSeq(), req.getWaitMsMax());
       ListTreeReply.Builder b = ListTreeReply.newBuilder();
       try (RocksKv kv = db.snapshot()) {
-        ViewReader.list(kv, view, PageStoreConfig.Defaults.MAX_LIST_PATHS).forEach(s -> b.addFiles(toProto(s)));
+        ViewReader.list(kv, view, PageStoreConfig.Defaults.LIST_PATHS_MAX).forEach(s -> b.addFiles(toProto(s)));
       } catch (IllegalStateException e) {
         throw Status.RESOURCE_EXHAUSTED.withDescription("ListTree of view " + describe(view) + ": " + e.getMessage())
             .asRuntimeException();
@@ -148,9 +148,9 @@ final class PageStoreService extends PageStoreGrpc.PageStoreImplBase {
   @Override
   public void usage(UsageRequest req, StreamObserver<UsageReply> out) {
     answer(out, () -> {
-      if (req.getTimelinesCount() > PageStoreConfig.Defaults.MAX_NAMES_PER_CALL) {
+      if (req.getTimelinesCount() > PageStoreConfig.Defaults.NAMES_PER_CALL_MAX) {
         throw invalid(req.getTimelinesCount() + " timelines in one call; at most "
-            + PageStoreConfig.Defaults.MAX_NAMES_PER_CALL);
+            + PageStoreConfig.Defaults.NAMES_PER_CALL_MAX);
       }
       UsageReply.Builder b = UsageReply.newBuilder().setShard(config.shard());
       try (RocksKv kv = db.snapshot()) {
@@ -180,8 +180,8 @@ final class PageStoreService extends PageStoreGrpc.PageStoreImplBase {
     answer(out, () -> {
       View a = view(req.getA());
       View b = view(req.getB());
-      if (req.getPathPrefixesCount() > PageStoreConfig.Defaults.MAX_NAMES_PER_CALL) {
-        throw invalid(req.getPathPrefixesCount() + " path prefixes; at most " + PageStoreConfig.Defaults.MAX_NAMES_PER_CALL);
+      if (req.getPathPrefixesCount() > PageStoreConfig.Defaults.NAMES_PER_CALL_MAX) {
+        throw invalid(req.getPathPrefixesCount() + " path prefixes; at most " + PageStoreConfig.Defaults.NAMES_PER_CALL_MAX);
       }
       List<String> prefixes = List.copyOf(req.getPathPrefixesList());
       awaitIngested(a, req.getWaitForSeqA(), req.getWaitMsMax());
@@ -192,7 +192,7 @@ final class PageStoreService extends PageStoreGrpc.PageStoreImplBase {
         for (ViewDiff.FileDiff d : ViewDiff.compare(kv, a, b,
             p -> prefixes.isEmpty() || prefixes.stream().anyMatch(p::startsWith),
             (p, blk) -> ShardMap.shardOf(p, blk, config.shardCount()) == config.shard(),
-            PageStoreConfig.Defaults.MAX_LIST_PATHS)) {
+            PageStoreConfig.Defaults.LIST_PATHS_MAX)) {
           r.addFiles(FileDiff.newBuilder().setPath(d.path()).setExistsA(d.existsA()).setExistsB(d.existsB())
               .setSizeA(d.sizeA()).setSizeB(d.sizeB()).setChangedBlocks(d.changedBlocks()));
         }
@@ -212,8 +212,8 @@ final class PageStoreService extends PageStoreGrpc.PageStoreImplBase {
    * it had to wait at all.
    */
   private boolean awaitIngested(View view, long waitForSeq, int waitMs) {
-    if (waitMs < 0 || waitMs > PageStoreConfig.Defaults.MAX_WAIT.toMillis()) {
-      throw invalid("wait_ms_max " + waitMs + " is beyond " + PageStoreConfig.Defaults.MAX_WAIT.toMillis());
+    if (waitMs < 0 || waitMs > PageStoreConfig.Defaults.WAIT_MAX.toMillis()) {
+      throw invalid("wait_ms_max " + waitMs + " is beyond " + PageStoreConfig.Defaults.WAIT_MAX.toMillis());
     }
     long wait = waitMs == 0 ? config.defaultWait().toMillis() : waitMs;
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
@@ -247,8 +247,8 @@ final class PageStoreService extends PageStoreGrpc.PageStoreImplBase {
   }
 
   private static View view(io.ramify.pagestore.proto.View v) {
-    if (v.getLevelsCount() == 0 || v.getLevelsCount() > View.MAX_LEVELS) {
-      throw invalid("a view has 1.." + View.MAX_LEVELS + " levels, got " + v.getLevelsCount());
+    if (v.getLevelsCount() == 0 || v.getLevelsCount() > View.LEVELS_MAX) {
+      throw invalid("a view has 1.." + View.LEVELS_MAX + " levels, got " + v.getLevelsCount());
     }
     List<View.Level> levels = new ArrayList<>();
     for (ViewLevel l : v.getLevelsList()) {
@@ -265,9 +265,9 @@ final class PageStoreService extends PageStoreGrpc.PageStoreImplBase {
   }
 
   private static void checkPath(String p) {
-    if (p.isEmpty() || p.length() > WalLimits.MAX_PATH_CHARS || p.indexOf('\0') >= 0) {
+    if (p.isEmpty() || p.length() > WalLimits.PATH_CHARS_MAX || p.indexOf('\0') >= 0) {
       throw invalid("bad path '" + (p.length() > 80 ? p.substring(0, 80) + "…" : p.replace('\0', '?'))
-          + "': 1.." + WalLimits.MAX_PATH_CHARS + " characters without NUL");
+          + "': 1.." + WalLimits.PATH_CHARS_MAX + " characters without NUL");
     }
   }
 

@@ -27,7 +27,7 @@ final class ShardDb implements AutoCloseable {
   }
 
   /** Open files RocksDB may keep; the rest are reopened on demand. */
-  static final int MAX_OPEN_FILES = 512;
+  static final int OPEN_FILES_MAX = 512;
 
   private final Path dir;
   private final RocksDB db;
@@ -43,7 +43,7 @@ final class ShardDb implements AutoCloseable {
 
   static ShardDb open(Path dir) {
     // Stored block values are encoded images; LZ4 is cheap enough to apply to every level.
-    Options o = new Options().setCreateIfMissing(true).setMaxOpenFiles(MAX_OPEN_FILES)
+    Options o = new Options().setCreateIfMissing(true).setMaxOpenFiles(OPEN_FILES_MAX)
         .setCompressionType(CompressionType.LZ4_COMPRESSION)
         .setBottommostCompressionType(CompressionType.LZ4_COMPRESSION);
     try {

@@ -31,9 +31,9 @@ public final class TimelineWriter {
   /** How long submit waits for in-flight room before it gives up. */
   static final long BACKPRESSURE_WAIT_MAX_MILLIS = 60_000;
   /** Most ops {@link #submitAtomically} takes in one group (well inside a batch's limit). */
-  public static final int ATOMIC_OPS_MAX = WalLimits.MAX_BATCH_OPS / 2;
+  public static final int ATOMIC_OPS_MAX = WalLimits.BATCH_OPS_MAX / 2;
   /** Most encoded bytes of one atomic group: with a batch's target below half the limit, it fits. */
-  public static final long ATOMIC_BYTES_MAX = WalLimits.MAX_BATCH_BYTES / 2;
+  public static final long ATOMIC_BYTES_MAX = WalLimits.BATCH_BYTES_MAX / 2;
 
   /** {@link WalClient#append}, its config and its callback executor (a seam for unit tests). */
   private final Function<OpBatch, ? extends CompletableFuture<?>> append;
@@ -88,7 +88,7 @@ public final class TimelineWriter {
       Op clamped = Ops.clampW(op, maxW);
       int size = clamped.getSerializedSize() + 8;
       while (!batch.isEmpty() && (batchBytes + size > config.batchBytesTarget()
-          || batch.size() >= WalLimits.MAX_BATCH_OPS)) {
+          || batch.size() >= WalLimits.BATCH_OPS_MAX)) {
         sendLocked();
         // sendLocked may have waited for room with the lock released, and others' ops with a
         // higher W taken the next seqs meanwhile: clamp again, or this op's W would go back (rule 4).
@@ -141,7 +141,7 @@ public final class TimelineWriter {
               + " bytes; the most is " + ATOMIC_BYTES_MAX);
         }
         if (batch.isEmpty() || (batchBytes + size <= config.batchBytesTarget()
-            && batch.size() + clamped.size() <= WalLimits.MAX_BATCH_OPS)) {
+            && batch.size() + clamped.size() <= WalLimits.BATCH_OPS_MAX)) {
           batchBytes += size;
           break;
         }

@@ -350,13 +350,13 @@ public final class WalClient implements AutoCloseable {
   /**
    * Like {@link #readOps(TimelineId, int, int, Seq, int, int)}, but a long poll: when the timeline
    * has nothing at or beyond {@code from} yet, the group's leader answers once the next append to
-   * it is applied, or after {@code wait} (at most {@link WalLimits#MAX_READ_WAIT_MILLIS}; it must
+   * it is applied, or after {@code wait} (at most {@link WalLimits#READ_WAIT_MILLIS_MAX}; it must
    * stay below this client's request timeout), with an empty chunk.
    */
   public CompletableFuture<OpsChunk> readOps(TimelineId tl, int shard, int shardCount, Seq from, int maxBytes,
       int maxOps, java.time.Duration wait) {
-    if (wait.toMillis() > WalLimits.MAX_READ_WAIT_MILLIS || wait.compareTo(config.requestTimeout()) >= 0) {
-      throw new IllegalArgumentException("a read waits at most " + WalLimits.MAX_READ_WAIT_MILLIS
+    if (wait.toMillis() > WalLimits.READ_WAIT_MILLIS_MAX || wait.compareTo(config.requestTimeout()) >= 0) {
+      throw new IllegalArgumentException("a read waits at most " + WalLimits.READ_WAIT_MILLIS_MAX
           + " ms and less than the request timeout " + config.requestTimeout() + ", asked " + wait);
     }
     QueryRequest.Builder q = QueryRequest.newBuilder().setReadOps(ReadOps.newBuilder().setTimeline(id(tl))
@@ -403,7 +403,7 @@ public final class WalClient implements AutoCloseable {
   private CompletableFuture<List<TimelineStatus>> listGroup(int g, com.google.protobuf.ByteString after,
       List<TimelineStatus> acc) {
     QueryRequest q = QueryRequest.newBuilder().setListTimelines(io.ramify.wal.proto.ListTimelines.newBuilder()
-        .setAfter(after).setMax(WalLimits.MAX_TIMELINES_LISTED)).build();
+        .setAfter(after).setMax(WalLimits.TIMELINES_LISTED_MAX)).build();
     Message m = message(q.toByteArray());
     return retryingStepDown(() -> {
       RaftClient c = groups[g].get();

@@ -21,8 +21,8 @@ public record WalClientConfig(Duration requestTimeout, int maxAttempts, Duration
     if (maxAttempts < 1 || maxAttempts > 100) {
       throw new IllegalArgumentException("max attempts must be 1..100, got " + maxAttempts);
     }
-    if (batchBytesTarget < 1024 || batchBytesTarget > WalLimits.MAX_BATCH_BYTES / 2) {
-      throw new IllegalArgumentException("batch target must be 1 KiB.." + WalLimits.MAX_BATCH_BYTES / 2
+    if (batchBytesTarget < 1024 || batchBytesTarget > WalLimits.BATCH_BYTES_MAX / 2) {
+      throw new IllegalArgumentException("batch target must be 1 KiB.." + WalLimits.BATCH_BYTES_MAX / 2
           + " bytes, got " + batchBytesTarget);
     }
     if (inFlightBytesMax < batchBytesTarget) {

@@ -50,7 +50,7 @@ final class Codec {
 
   /** Paths are relative to the data directory, normalised, without "." or ".." parts. */
   static void checkPath(TimelineId tl, long seq, String p) throws Rejected {
-    boolean ok = !p.isEmpty() && p.length() <= WalLimits.MAX_PATH_CHARS && !p.startsWith("/") && !p.endsWith("/")
+    boolean ok = !p.isEmpty() && p.length() <= WalLimits.PATH_CHARS_MAX && !p.startsWith("/") && !p.endsWith("/")
         && !p.contains("//") && p.indexOf('\0') < 0;
     if (ok) {
       for (String part : p.split("/")) {

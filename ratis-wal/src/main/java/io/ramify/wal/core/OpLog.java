@@ -62,8 +62,8 @@ public final class OpLog {
   private static Reply create(CreateTimeline c, Writes w) throws Rejected {
     TimelineId tl = timelineId(c.getTimeline());
     int shards = c.getShardCount();
-    if (shards < 1 || shards > WalLimits.MAX_SHARDS) {
-      throw new Rejected(Code.MALFORMED, "shard count of timeline " + tl + " must be 1.." + WalLimits.MAX_SHARDS
+    if (shards < 1 || shards > WalLimits.SHARDS_MAX) {
+      throw new Rejected(Code.MALFORMED, "shard count of timeline " + tl + " must be 1.." + WalLimits.SHARDS_MAX
           + ", got " + shards);
     }
     int seg = c.getWalSegmentSize() == 0 ? WalLimits.DEFAULT_SEGMENT_SIZE : c.getWalSegmentSize();
@@ -133,13 +133,13 @@ public final class OpLog {
     TimelineId tl = timelineId(batch.getTimeline());
     TimelineStatus s = load(tl, w);
     int n = batch.getOpsCount();
-    if (n == 0 || n > WalLimits.MAX_BATCH_OPS) {
+    if (n == 0 || n > WalLimits.BATCH_OPS_MAX) {
       throw new Rejected(n == 0 ? Code.MALFORMED : Code.TOO_LARGE, "batch for timeline " + tl + " has " + n
-          + " ops; allowed 1.." + WalLimits.MAX_BATCH_OPS);
+          + " ops; allowed 1.." + WalLimits.BATCH_OPS_MAX);
     }
-    if (batch.getSerializedSize() > WalLimits.MAX_BATCH_BYTES) {
+    if (batch.getSerializedSize() > WalLimits.BATCH_BYTES_MAX) {
       throw new Rejected(Code.TOO_LARGE, "batch for timeline " + tl + " is " + batch.getSerializedSize()
-          + " bytes; the limit is " + WalLimits.MAX_BATCH_BYTES);
+          + " bytes; the limit is " + WalLimits.BATCH_BYTES_MAX);
     }
     long gen = batch.getGeneration();
     if (gen < s.getGeneration()) {

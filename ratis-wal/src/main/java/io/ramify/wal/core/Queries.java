@@ -59,7 +59,7 @@ public final class Queries {
   private static Reply readWal(QueryRequest q, Kv kv) throws Rejected {
     TimelineStatus s = load(kv, q.getReadWal().getTimeline());
     TimelineId tl = OpLog.timelineId(s.getTimeline());
-    int max = Math.min(Math.max(q.getReadWal().getMaxBytes(), 1), WalLimits.MAX_WAL_READ_BYTES);
+    int max = Math.min(Math.max(q.getReadWal().getMaxBytes(), 1), WalLimits.WAL_READ_BYTES_MAX);
     long lsn = q.getReadWal().getLsn();
     byte[] data = WalArchive.read(kv, tl, s, lsn, max);
     return Reply.newBuilder().setWal(WalBytes.newBuilder().setLsn(lsn).setData(ByteString.copyFrom(data))).build();
@@ -77,13 +77,13 @@ public final class Queries {
       throw new Rejected(Code.SEQ_TRIMMED, "ops of timeline " + tl + " up to seq " + s.getAckedByAll()
           + " were acknowledged by every shard and dropped; asked from " + from);
     }
-    int maxOps = Math.min(Math.max(r.getMaxOps(), 1), WalLimits.MAX_OPS_READ_OPS);
-    int maxBytes = Math.min(Math.max(r.getMaxBytes(), 1), WalLimits.MAX_OPS_READ_BYTES);
+    int maxOps = Math.min(Math.max(r.getMaxOps(), 1), WalLimits.OPS_READ_OPS_MAX);
+    int maxBytes = Math.min(Math.max(r.getMaxBytes(), 1), WalLimits.OPS_READ_BYTES_MAX);
     List<Kv.Entry> scanned = kv.scan(Keys.of(Keys.OP, tl, from), Keys.of(Keys.OP, tl, s.getLastSeq() + 1),
-        WalLimits.MAX_OPS_SCAN);
+        WalLimits.OPS_SCAN_MAX);
     OpsChunk.Builder out = OpsChunk.newBuilder().setLastSeq(s.getLastSeq());
     // Every op key up to the last seq was scanned unless the scan hit its bound.
-    long next = scanned.size() < WalLimits.MAX_OPS_SCAN ? s.getLastSeq() + 1 : Keys.first(scanned.getLast().key()) + 1;
+    long next = scanned.size() < WalLimits.OPS_SCAN_MAX ? s.getLastSeq() + 1 : Keys.first(scanned.getLast().key()) + 1;
     int bytes = 0;
     for (Kv.Entry e : scanned) {
       long seq = Keys.first(e.key());
@@ -239,7 +239,7 @@ public final class Queries {
   }
 
   private static Reply listTimelines(Kv kv, io.ramify.wal.proto.ListTimelines l) throws Rejected {
-    int max = Math.min(Math.max(l.getMax(), 1), WalLimits.MAX_TIMELINES_LISTED);
+    int max = Math.min(Math.max(l.getMax(), 1), WalLimits.TIMELINES_LISTED_MAX);
     byte[] from = l.getAfter().isEmpty() ? new byte[] {Keys.TIMELINE}
         : java.util.Arrays.copyOf(Keys.of(Keys.TIMELINE, OpLog.timelineId(l.getAfter())), 18);
     List<Kv.Entry> found = kv.scan(from, new byte[] {Keys.TIMELINE + 1}, max + 1);
@@ -256,7 +256,7 @@ public final class Queries {
     TimelineId tl = OpLog.timelineId(id);
     CheckpointList.Builder out = CheckpointList.newBuilder();
     for (Kv.Entry e : kv.scan(Keys.of(Keys.CHECKPOINT, tl, 0), Keys.end(Keys.CHECKPOINT, tl),
-        WalLimits.MAX_CHECKPOINTS_LISTED)) {
+        WalLimits.CHECKPOINTS_LISTED_MAX)) {
       ByteBuffer v = ByteBuffer.wrap(e.value());
       out.addCheckpoints(Checkpoint.newBuilder().setLsn(Keys.first(e.key())).setEnd(v.getLong()).setRedo(v.getLong()));
     }

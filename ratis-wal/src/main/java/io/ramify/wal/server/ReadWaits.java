@@ -26,7 +26,7 @@ final class ReadWaits {
 
   /**
    * A future completed by the next append to {@code timeline}, or after {@code waitMillis}
-   * (capped at {@link WalLimits#MAX_READ_WAIT_MILLIS}); null when too many reads wait already.
+   * (capped at {@link WalLimits#READ_WAIT_MILLIS_MAX}); null when too many reads wait already.
    */
   synchronized CompletableFuture<Void> register(ByteString timeline, int waitMillis) {
     if (count >= WAITING_MAX) {
@@ -35,7 +35,7 @@ final class ReadWaits {
     CompletableFuture<Void> woken = new CompletableFuture<>();
     waiting.computeIfAbsent(timeline, t -> new ArrayList<>()).add(woken);
     count++;
-    woken.completeOnTimeout(null, Math.min(waitMillis, WalLimits.MAX_READ_WAIT_MILLIS), TimeUnit.MILLISECONDS);
+    woken.completeOnTimeout(null, Math.min(waitMillis, WalLimits.READ_WAIT_MILLIS_MAX), TimeUnit.MILLISECONDS);
     woken.whenComplete((v, e) -> remove(timeline, woken));
     return woken;
   }
