@@ -46,6 +46,7 @@ class BranchingEndToEndTest {
       pg(mainPort, "pgbench", "-i", "-s", "1", "-q");
       sql(mainPort, "CREATE TABLE notes (id int PRIMARY KEY, v text)");
       sql(mainPort, "INSERT INTO notes VALUES (1, 'before the branch')");
+      branchAtATimeHasTheCommitsBeforeItAndNoneAfter(api, mainPort);
 
       Views.Branch dev = api.post(P + "/branches", new Views.CreateBranch("dev", "main", null, null, null),
           Views.Branch.class);
@@ -68,14 +69,7 @@ class BranchingEndToEndTest {
       assertEquals("main_only", sql(mainPort, "SELECT string_agg(relname, ',') FROM pg_class WHERE relname LIKE '%_only'"));
       assertEquals("dev_only", sql(devPort, "SELECT string_agg(relname, ',') FROM pg_class WHERE relname LIKE '%_only'"));
 
-      // Every running compute's own metrics are on the control plane's /v1/metrics, per branch.
-      String metrics = api.getText("/v1/metrics");
-      for (String b : List.of("main", "dev")) {
-        String fsyncs = "ramify_adapter_fuse_fsync_seconds_count{project=\"shop\",branch=\"" + b + "\"} ";
-        assertTrue(metrics.contains(fsyncs), "no " + fsyncs + "in /v1/metrics");
-        assertTrue(metrics.contains("ramify_wal_client_append_commit_seconds_count{project=\"shop\",branch=\"" + b
-            + "\"} "), "WAL client of " + b);
-      }
+      everyRunningComputesMetricsAreOnTheControlPlane(api, List.of("main", "dev"));
 
       Views.Diff diff = api.get(P + "/branches/dev/diff", Views.Diff.class);
       assertFalse(diff.schemaEqual());
@@ -166,6 +160,37 @@ class BranchingEndToEndTest {
 
   private static List<Views.Branch> branches(ApiClient api) {
     return api.get(P + "/branches", new TypeReference<List<Views.Branch>>() {});
+  }
+
+  /**
+   * A branch at a time (ForkPoint's time case: the end of the last commit at or before it) holds a
+   * row committed a second before that time and not one committed a second after. Deleted after,
+   * so the rest of the test sees the branches it made.
+   */
+  private static void branchAtATimeHasTheCommitsBeforeItAndNoneAfter(ApiClient api, int mainPort)
+      throws InterruptedException {
+    Thread.sleep(1_000);
+    Instant between = Instant.now();
+    Thread.sleep(1_000);
+    sql(mainPort, "INSERT INTO notes VALUES (100, 'after the time')");
+    api.post(P + "/branches", new Views.CreateBranch("at-time", "main", null, between.toString(), null),
+        Views.Branch.class);
+    int port = api.post(P + "/branches/at-time/compute/start", null, Views.Branch.class).compute().port();
+    assertEquals("1|before the branch", sql(port, "SELECT count(*), min(v) FROM notes"),
+        "a branch at " + between + " has the commit before it and not the one after");
+    api.delete(P + "/branches/at-time", Views.DeleteResult.class);
+    sql(mainPort, "DELETE FROM notes WHERE id = 100");
+  }
+
+  /** Every running compute's own metrics are on the control plane's /v1/metrics, per branch. */
+  private static void everyRunningComputesMetricsAreOnTheControlPlane(ApiClient api, List<String> branches) {
+    String metrics = api.getText("/v1/metrics");
+    for (String b : branches) {
+      String fsyncs = "ramify_adapter_fuse_fsync_seconds_count{project=\"shop\",branch=\"" + b + "\"} ";
+      assertTrue(metrics.contains(fsyncs), "no " + fsyncs + "in /v1/metrics");
+      assertTrue(metrics.contains("ramify_wal_client_append_commit_seconds_count{project=\"shop\",branch=\"" + b
+          + "\"} "), "WAL client of " + b);
+    }
   }
 
   private static List<String> names(List<Views.Branch> l) {
