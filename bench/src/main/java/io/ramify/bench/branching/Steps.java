@@ -70,10 +70,10 @@ final class Steps {
     long t3 = lap(into, FORK_POINT, t2);
     TimelineId child = TimelineId.random();
     TimelineStatus forked = WalClient.await(wal.createFork(child, ptl, at, pages.shardCount()));
-    long t5 = lap(into, CREATE_FORK, t3);
+    long t4 = lap(into, CREATE_FORK, t3);
     CatalogModel.Branch b = catalog.withRequestId(CatalogClient.newRequestId()).createBranch(p.name, name, "main",
         new TimelineSpec(child, Lsn.of(forked.getForkLsn()), Seq.of(forked.getForkCut()), wal.groupOf(child)));
-    lap(into, CATALOG_WRITE, t5);
+    lap(into, CATALOG_WRITE, t4);
     total.add(System.nanoTime() - t0);
     return b;
   }

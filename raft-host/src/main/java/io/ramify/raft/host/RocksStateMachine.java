@@ -173,7 +173,7 @@ public abstract class RocksStateMachine extends BaseStateMachine {
    * leader_time_millis}: the leader's clock, stamped into each entry so that every replica applies
    * the same time.
    */
-  public static final int LEADER_TIME_FIELD = 1;
+  static final int LEADER_TIME_FIELD = 1;
 
   /**
    * Stamps the leader's clock into the request without parsing it: the field is appended to the

@@ -85,19 +85,11 @@ public final class TimelineWriter {
     lock.lock();
     try {
       checkNotFailed();
-      Op clamped = Ops.clampW(op, maxW);
-      int size = clamped.getSerializedSize() + 8;
-      while (!batch.isEmpty() && (batchBytes + size > config.batchBytesTarget()
-          || batch.size() >= WalLimits.BATCH_OPS_MAX)) {
-        sendLocked();
-        // sendLocked may have waited for room with the lock released, and others' ops with a
-        // higher W taken the next seqs meanwhile: clamp again, or this op's W would go back (rule 4).
-        clamped = Ops.clampW(op, maxW);
-        size = clamped.getSerializedSize() + 8;
-      }
+      makeRoom(1, op.getSerializedSize() + 8);
+      Op clamped = Ops.clampW(op, maxW); // after makeRoom: see there
       maxW = clamped.getWalEnd();
       batch.add(clamped);
-      batchBytes += size;
+      batchBytes += clamped.getSerializedSize() + 8;
       long seq = nextSeq++;
       if (batchBytes >= config.batchBytesTarget()) {
         sendLocked();
@@ -123,30 +115,25 @@ public final class TimelineWriter {
     lock.lock();
     try {
       checkNotFailed();
-      List<Op> clamped;
-      long w;
-      while (true) {
-        // Clamped against the highest W now; again after waiting for room (see submit).
-        clamped = new ArrayList<>(ops.size());
-        w = maxW;
-        long size = 0;
-        for (Op op : ops) {
-          Op c = Ops.clampW(op, w);
-          w = c.getWalEnd();
-          size += c.getSerializedSize() + 8;
-          clamped.add(c);
-        }
-        if (size > ATOMIC_BYTES_MAX) {
-          throw new IllegalArgumentException("an atomic group of " + ops.size() + " ops is " + size
-              + " bytes; the most is " + ATOMIC_BYTES_MAX);
-        }
-        if (batch.isEmpty() || (batchBytes + size <= config.batchBytesTarget()
-            && batch.size() + clamped.size() <= WalLimits.BATCH_OPS_MAX)) {
-          batchBytes += size;
-          break;
-        }
-        sendLocked(); // the group starts a batch of its own rather than be split
+      long estimate = 0;
+      for (Op op : ops) {
+        estimate += op.getSerializedSize() + 8;
       }
+      makeRoom(ops.size(), estimate); // the group starts a batch of its own rather than be split
+      List<Op> clamped = new ArrayList<>(ops.size());
+      long w = maxW; // after makeRoom: see there
+      long size = 0;
+      for (Op op : ops) {
+        Op c = Ops.clampW(op, w);
+        w = c.getWalEnd();
+        size += c.getSerializedSize() + 8;
+        clamped.add(c);
+      }
+      if (size > ATOMIC_BYTES_MAX) {
+        throw new IllegalArgumentException("an atomic group of " + ops.size() + " ops is " + size
+            + " bytes; the most is " + ATOMIC_BYTES_MAX);
+      }
+      batchBytes += size;
       maxW = w;
       batch.addAll(clamped);
       nextSeq += clamped.size();
@@ -207,6 +194,19 @@ public final class TimelineWriter {
 
   public TimelineId timeline() {
     return timeline;
+  }
+
+  /**
+   * Sends the buffered batch first if {@code ops} more ops of about {@code bytes} would not fit in
+   * it. Sending may wait for in-flight room with the lock released, and ops of other threads with
+   * a higher W may take the next seqs meanwhile: so callers clamp W only after this returns, or an
+   * op's W could go back (rule 4).
+   */
+  private void makeRoom(int ops, long bytes) {
+    if (!batch.isEmpty() && (batchBytes + bytes > config.batchBytesTarget()
+        || batch.size() + ops > WalLimits.BATCH_OPS_MAX)) {
+      sendLocked();
+    }
   }
 
   private void sendLocked() {
