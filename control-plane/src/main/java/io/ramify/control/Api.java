@@ -1,6 +1,5 @@
 package io.ramify.control;
 
-import io.ramify.control.http.ApiException;
 import io.ramify.control.http.Router;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,12 +17,12 @@ public final class Api {
     r.addUnqueued("GET", "/v1/openapi.json", req -> openApi());
     r.addUnqueued("GET", "/v1/health", req -> java.util.Map.of("healthy", true));
     r.add("GET", "/v1/projects", req -> cp.listProjects());
-    r.add("POST", "/v1/projects", req -> new Router.Response(201,
+    r.add("POST", "/v1/projects", req -> Router.Response.created(
         cp.createProject(req.requestId(), req.body(Views.CreateProject.class))));
     r.add("GET", "/v1/projects/{project}", req -> cp.getProject(req.param("project")));
     r.add("GET", "/v1/projects/{project}/branches", req -> cp.listBranches(req.param("project"),
         !"false".equals(req.query("sizes").orElse("true"))));
-    r.add("POST", "/v1/projects/{project}/branches", req -> new Router.Response(201,
+    r.add("POST", "/v1/projects/{project}/branches", req -> Router.Response.created(
         cp.createBranch(req.requestId(), req.param("project"), req.body(Views.CreateBranch.class))));
     r.add("GET", "/v1/projects/{project}/branches/{branch}", req -> cp.getBranch(req.param("project"),
         req.param("branch")));
@@ -49,7 +48,7 @@ public final class Api {
   private static byte[] openApi() throws IOException {
     try (InputStream in = Api.class.getResourceAsStream("openapi.json")) {
       if (in == null) {
-        throw new ApiException(500, "INTERNAL", "openapi.json is missing from the build");
+        throw new ControlError.Failed("INTERNAL", "openapi.json is missing from the build", null);
       }
       return in.readAllBytes();
     }

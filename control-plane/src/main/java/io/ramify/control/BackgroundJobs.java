@@ -1,6 +1,6 @@
 package io.ramify.control;
 
-import static io.ramify.control.http.ApiErrors.call;
+import static io.ramify.control.PartErrors.call;
 
 import io.ramify.catalog.client.CatalogClient;
 import io.ramify.catalog.client.CatalogModel;

@@ -2,7 +2,6 @@ package io.ramify.control;
 
 import io.ramify.catalog.client.CatalogClient;
 import io.ramify.catalog.client.CatalogModel;
-import io.ramify.control.http.ApiException;
 import io.ramify.pagestore.client.PageStoreClient;
 import io.ramify.pagestore.proto.FileDiff;
 import io.ramify.wal.client.WalClient;
@@ -81,8 +80,8 @@ final class BranchDiff {
     try {
       Psql.run(socket, r.port(), config.osUser(), "CHECKPOINT", COMPUTE_SQL_MAX);
     } catch (RuntimeException e) {
-      throw new ApiException(503, "UNAVAILABLE", "CHECKPOINT on branch " + b.name() + " failed, so its latest "
-          + "changes may not be in storage yet: " + e.getMessage() + "; retry the diff");
+      throw ControlError.unavailable("CHECKPOINT on branch " + b.name() + " failed, so its latest "
+          + "changes may not be in storage yet: " + e.getMessage() + "; retry the diff", null);
     }
     return StorageDiff.Names.parse(Psql.run(socket, r.port(), config.osUser(), StorageDiff.NAMES_SQL,
         COMPUTE_SQL_MAX));

@@ -1,6 +1,5 @@
 package io.ramify.control;
 
-import io.ramify.control.http.ApiException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,7 +23,7 @@ final class BranchLocks {
   /**
    * How long an operation waits for another on the same branch: longer than one operation's own
    * bounds (a CHECKPOINT 30 s, shard discovery 60 s, a compute restart) so it normally gets its
-   * turn; after it, a 503 tells the client to retry.
+   * turn; after it, {@link ControlError.Unavailable} tells the client to retry.
    */
   static final Duration WAIT_MAX = Duration.ofMinutes(3);
 
@@ -61,7 +60,7 @@ final class BranchLocks {
         keys.add(w.getKey());
         Lock l = w.getValue() ? rw.writeLock() : rw.readLock();
         if (!l.tryLock(WAIT_MAX.toMillis(), TimeUnit.MILLISECONDS)) {
-          throw ApiException.unavailable("another operation on branch " + w.getKey() + " has run for more than "
+          throw ControlError.unavailable("another operation on branch " + w.getKey() + " has run for more than "
               + WAIT_MAX.toMinutes() + " min; retry later with the same Idempotency-Key", null);
         }
         held.add(l);
@@ -69,7 +68,7 @@ final class BranchLocks {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       release(keys, held);
-      throw ApiException.unavailable("interrupted while waiting for another operation on a branch", e);
+      throw ControlError.unavailable("interrupted while waiting for another operation on a branch", e);
     } catch (RuntimeException e) {
       release(keys, held);
       throw e;

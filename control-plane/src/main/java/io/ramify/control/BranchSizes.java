@@ -4,7 +4,6 @@ import io.ramify.catalog.client.CatalogClient;
 import io.ramify.catalog.client.CatalogModel;
 import io.ramify.common.Lsn;
 import io.ramify.common.TimelineId;
-import io.ramify.control.http.ApiException;
 import io.ramify.pagestore.client.PageStoreClient;
 import io.ramify.pagestore.proto.TimelineUsage;
 import io.ramify.wal.client.WalClient;
@@ -160,7 +159,7 @@ final class BranchSizes {
       return f.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw ApiException.unavailable("interrupted while measuring branch sizes", e);
+      throw ControlError.unavailable("interrupted while measuring branch sizes", e);
     } catch (ExecutionException e) {
       throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
     }

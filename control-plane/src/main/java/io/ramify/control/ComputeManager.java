@@ -8,7 +8,6 @@ import io.ramify.catalog.client.CatalogModel.Lease;
 import io.ramify.catalog.proto.EndpointState;
 import io.ramify.common.Generation;
 import io.ramify.common.TimelineId;
-import io.ramify.control.http.ApiException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -94,7 +93,7 @@ final class ComputeManager implements AutoCloseable {
       return f.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw ApiException.unavailable("interrupted while starting the compute of " + b.name(), e);
+      throw ControlError.unavailable("interrupted while starting the compute of " + b.name(), e);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof RuntimeException re) {
         throw re;
@@ -137,10 +136,10 @@ final class ComputeManager implements AutoCloseable {
       } catch (RuntimeException suppressed) {
         e.addSuppressed(suppressed);
       }
-      if (e instanceof ApiException ae) {
-        throw ae;
+      if (e instanceof ControlError ce) {
+        throw ce;
       }
-      throw new ApiException(500, "COMPUTE_START_FAILED", "the compute of branch " + b.name() + " did not start: "
+      throw new ControlError.Failed("COMPUTE_START_FAILED", "the compute of branch " + b.name() + " did not start: "
           + why, e);
     }
   }
@@ -252,8 +251,8 @@ final class ComputeManager implements AutoCloseable {
         // taken: try the next
       }
     }
-    throw new ApiException(503, "NO_PORT", "no free port in " + config.computePortBase() + ".."
-        + (config.computePortBase() + ControlConfig.COMPUTE_PORTS_MAX) + " for a compute; stop some computes");
+    throw new ControlError.Unavailable("NO_PORT", "no free port in " + config.computePortBase() + ".."
+        + (config.computePortBase() + ControlConfig.COMPUTE_PORTS_MAX) + " for a compute; stop some computes", null);
   }
 
   private static String trim(String s) {

@@ -10,9 +10,8 @@ import io.ramify.catalog.client.CatalogModel;
 import io.ramify.catalog.client.CatalogModel.TimelineSpec;
 import io.ramify.catalog.proto.EndpointState;
 import io.ramify.common.TimelineId;
-import static io.ramify.control.http.ApiErrors.call;
+import static io.ramify.control.PartErrors.call;
 
-import io.ramify.control.http.ApiException;
 import io.ramify.pagestore.client.PageStoreClient;
 import io.ramify.pagestore.client.PageStoreClientConfig;
 import io.ramify.wal.client.WalClient;
@@ -128,7 +127,7 @@ public final class ControlPlane implements AutoCloseable {
       String name = require(req.name(), "name");
       checkName(CatalogLimits.BRANCH_NAME, name, "branch");
       if (req.lsn() != null && req.time() != null) {
-        throw ApiException.badRequest("give at most one of lsn and time, not both");
+        throw ControlError.invalidArgument("give at most one of lsn and time, not both");
       }
       catalog.getProject(project);
       String parentName = req.parent() == null ? CatalogLimits.DEFAULT_BRANCH : req.parent();
@@ -142,8 +141,8 @@ public final class ControlPlane implements AutoCloseable {
           // Done already (a retry after a restart): the same command gets the catalog's first answer.
           spec = forks.made(child, null).orElseThrow();
         } else if (existing.isPresent()) {
-          throw new ApiException(409, "ALREADY_EXISTS", "project " + project + " already has a branch named "
-              + name + "; choose another name or delete that branch first");
+          throw new ControlError.Conflict("ALREADY_EXISTS", "project " + project + " already has a branch named "
+              + name + "; choose another name or delete that branch first", null);
         } else {
           CatalogModel.Branch parent = catalog.getBranch(project, parentName);
           spec = forks.fork(parent, forks.forkPoint(parent, req.lsn(), req.time()), child);
@@ -162,8 +161,8 @@ public final class ControlPlane implements AutoCloseable {
     return call(() -> {
       try (BranchLocks.Held ignored = locks.lock(project, List.of(name), List.of())) {
         CatalogModel.Branch b = catalog.getBranch(project, name);
-        String parentName = b.parent().orElseThrow(() -> new ApiException(409, "IS_ROOT", "branch " + name
-            + " is the project's root branch: it has no parent to reset to; use restore to go back in time"));
+        String parentName = b.parent().orElseThrow(() -> new ControlError.Conflict("IS_ROOT", "branch " + name
+            + " is the project's root branch: it has no parent to reset to; use restore to go back in time", null));
         CatalogModel.Branch parent = catalog.getBranch(project, parentName);
         TimelineId child = Forks.derivedId("reset", project + "/" + name, requestId);
         if (recorded(child).isPresent()) {
@@ -172,8 +171,8 @@ public final class ControlPlane implements AutoCloseable {
           return branch(catalog.withRequestId(requestId).resetBranch(project, name, done), false);
         }
         if (catalog.listBranches(project).stream().anyMatch(c -> c.parent().orElse("").equals(name))) {
-          throw new ApiException(409, "HAS_CHILDREN", "branch " + name + " has child branches; delete them first"
-              + " (reset would leave them on history the branch no longer has)");
+          throw new ControlError.Conflict("HAS_CHILDREN", "branch " + name + " has child branches; delete them"
+              + " first (reset would leave them on history the branch no longer has)", null);
         }
         TimelineSpec spec = forks.fork(parent, forks.forkPoint(parent, null, null), child);
         boolean wasRunning = computes.stop(project, name, b.timeline().id(), EndpointState.STOPPED, "reset");
@@ -193,7 +192,7 @@ public final class ControlPlane implements AutoCloseable {
   public Views.Restored restoreBranch(String requestId, String project, String name, Views.Restore req) {
     return call(() -> {
       if ((req.lsn() == null) == (req.time() == null)) {
-        throw ApiException.badRequest("give exactly one of lsn (e.g. \"0/3000028\") and time (ISO-8601, e.g."
+        throw ControlError.invalidArgument("give exactly one of lsn (e.g. \"0/3000028\") and time (ISO-8601, e.g."
             + " \"2026-11-24T10:00:00Z\") to restore to");
       }
       try (BranchLocks.Held ignored = locks.lock(project, List.of(name), List.of())) {
@@ -205,9 +204,10 @@ public final class ControlPlane implements AutoCloseable {
           // old timeline, gets the catalog's first answer.
           TimelineId old = done.get().parent().orElseThrow();
           String backup = catalog.listBranches(project).stream().filter(x -> x.timeline().id().equals(old))
-              .map(CatalogModel.Branch::name).findFirst().orElseThrow(() -> new ApiException(409, "REQUEST_ID_REUSED",
-                  "this Idempotency-Key restored branch " + name + " before, and the backup branch of that restore"
-                  + " is gone, so its answer cannot be repeated; use a new key to restore again"));
+              .map(CatalogModel.Branch::name).findFirst().orElseThrow(() -> new ControlError.Conflict(
+                  "REQUEST_ID_REUSED", "this Idempotency-Key restored branch " + name + " before, and the backup"
+                  + " branch of that restore is gone, so its answer cannot be repeated; use a new key to restore"
+                  + " again", null));
           TimelineSpec spec = forks.made(child, null).orElseThrow();
           return restored(catalog.withRequestId(requestId).restoreBranch(project, name, spec, backup), false);
         }
@@ -252,7 +252,7 @@ public final class ControlPlane implements AutoCloseable {
     }
     if (req.idleTimeoutSeconds() != null) {
       if (req.idleTimeoutSeconds() < 0) {
-        throw ApiException.badRequest("idleTimeoutSeconds must be 0 (never suspend) or positive");
+        throw ControlError.invalidArgument("idleTimeoutSeconds must be 0 (never suspend) or positive");
       }
       b = catalog.withRequestId(requestId + ":idle").setIdleTimeout(project, current,
           Duration.ofSeconds(req.idleTimeoutSeconds()));
@@ -279,18 +279,18 @@ public final class ControlPlane implements AutoCloseable {
         CatalogModel.Branch b = found.get();
         // Refusals (children, protected, root) come before anything is stopped.
         if (b.parent().isEmpty()) {
-          throw new ApiException(409, "IS_ROOT", "branch " + name + " is the project's root branch and cannot be"
-              + " deleted");
+          throw new ControlError.Conflict("IS_ROOT", "branch " + name + " is the project's root branch and"
+              + " cannot be deleted", null);
         }
         if (b.isProtected()) {
-          throw new ApiException(409, "PROTECTED", "branch " + name + " is protected; unprotect it first (ramify"
-              + " branch protect " + name + " --off)");
+          throw new ControlError.Conflict("PROTECTED", "branch " + name + " is protected; unprotect it first"
+              + " (ramify branch protect " + name + " --off)", null);
         }
         List<String> children = catalog.listBranches(project).stream().filter(c -> c.parent().orElse("")
             .equals(name)).map(CatalogModel.Branch::name).toList();
         if (!children.isEmpty()) {
-          throw new ApiException(409, "HAS_CHILDREN", "branch " + name + " has child branches " + children
-              + "; delete them first");
+          throw new ControlError.Conflict("HAS_CHILDREN", "branch " + name + " has child branches " + children
+              + "; delete them first", null);
         }
         computes.stop(null, null, b.timeline().id(), EndpointState.STOPPED, "deleted");
         CatalogModel.Branch d = catalog.withRequestId(requestId).deleteBranch(project, name);
@@ -360,7 +360,7 @@ public final class ControlPlane implements AutoCloseable {
   public Views.Diff diff(String project, String name, String against) {
     return call(() -> {
       CatalogModel.Branch b = catalog.getBranch(project, name);
-      String otherName = against != null ? against : b.parent().orElseThrow(() -> ApiException.badRequest(
+      String otherName = against != null ? against : b.parent().orElseThrow(() -> ControlError.invalidArgument(
           "branch " + name + " has no parent; name the branch to compare with (against=...)"));
       CatalogModel.Branch other = catalog.getBranch(project, otherName);
       return new BranchDiff(config, wal, pages, catalog, computes::start).diff(b, other);
@@ -394,15 +394,16 @@ public final class ControlPlane implements AutoCloseable {
 
   private static void checkName(java.util.regex.Pattern p, String name, String what) {
     if (!p.matcher(name).matches()) {
-      throw new ApiException(400, "INVALID_NAME", "'" + name + "' is not a valid " + what + " name: use "
-          + p.pattern() + (what.equals("project") ? " (lower-case letters, digits and '-', starting with a letter)"
-          : " (letters, digits, '_', '.', '-', starting with a letter or digit, at most 63)"));
+      throw new ControlError.InvalidArgument("INVALID_NAME", "'" + name + "' is not a valid " + what
+          + " name: use " + p.pattern() + (what.equals("project")
+          ? " (lower-case letters, digits and '-', starting with a letter)"
+          : " (letters, digits, '_', '.', '-', starting with a letter or digit, at most 63)"), null);
     }
   }
 
   private static String require(String v, String field) {
     if (v == null || v.isEmpty()) {
-      throw ApiException.badRequest("'" + field + "' is required");
+      throw ControlError.invalidArgument("'" + field + "' is required");
     }
     return v;
   }

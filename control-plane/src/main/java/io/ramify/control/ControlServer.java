@@ -1,7 +1,6 @@
 package io.ramify.control;
 
 import com.codahale.metrics.MetricRegistry;
-import io.ramify.control.http.ApiException;
 import io.ramify.control.http.HttpApi;
 import io.ramify.proxy.ProxyConfig;
 import io.ramify.proxy.ProxyServer;
@@ -61,8 +60,8 @@ public final class ControlServer implements AutoCloseable {
       try {
         plane.jobs().markOrphanedComputes();
         break;
-      } catch (ApiException e) {
-        if (e.status() != 503 || System.nanoTime() > deadline) {
+      } catch (ControlError e) {
+        if (!(e instanceof ControlError.Unavailable) || System.nanoTime() > deadline) {
           plane.close();
           throw new IOException("the catalog did not answer within " + CATALOG_WAIT_MAX + ": " + e.getMessage(), e);
         }

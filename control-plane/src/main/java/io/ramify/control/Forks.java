@@ -6,7 +6,6 @@ import io.ramify.catalog.client.CatalogModel.TimelineSpec;
 import io.ramify.common.Lsn;
 import io.ramify.common.Seq;
 import io.ramify.common.TimelineId;
-import io.ramify.control.http.ApiException;
 import io.ramify.pagestore.client.PageStoreClient;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.client.WalRejectedException;
@@ -71,7 +70,7 @@ final class Forks {
   /**
    * The fork an earlier attempt of this request made, as the catalog must record it (known to
    * every shard); empty when there is none. A fork of another timeline than {@code parent} (when
-   * not null) means the key was used before for something else: 409.
+   * not null) means the key was used before for something else ({@code REQUEST_ID_REUSED}).
    */
   Optional<TimelineSpec> made(TimelineId child, TimelineId parent) {
     TimelineStatus s;
@@ -84,9 +83,9 @@ final class Forks {
       throw e;
     }
     if (parent != null && !TimelineId.fromBytes(s.getParent().toByteArray()).equals(parent)) {
-      throw new ApiException(409, "REQUEST_ID_REUSED", "this Idempotency-Key already made timeline "
+      throw new ControlError.Conflict("REQUEST_ID_REUSED", "this Idempotency-Key already made timeline "
           + child.shortForm() + " from another branch's history than this request names; use a new key for every"
-          + " operation");
+          + " operation", null);
     }
     return Optional.of(new TimelineSpec(child, Lsn.of(s.getForkLsn()), Seq.of(s.getForkCut()), wal.groupOf(child)));
   }
@@ -114,7 +113,7 @@ final class Forks {
    * Where to fork, in one ratis-wal read: the parent's durable head (after a CHECKPOINT when its
    * compute runs), the last record end at or before an LSN, or the last commit at or before a time;
    * with the fork cut and the fork page's prefix. An LSN or a time outside the parent's history is
-   * a 422 naming the branch.
+   * {@link ControlError.OutOfHistory}, naming the branch.
    */
   ForkPointReply forkPoint(CatalogModel.Branch parent, String lsnText, String timeText) {
     TimelineId tl = parent.timeline().id();
@@ -129,9 +128,9 @@ final class Forks {
       return WalClient.await(wal.forkPointAtTime(tl, checkTime(parent, instant(timeText, "time"))));
     } catch (WalRejectedException e) {
       if (e.code() == Rejection.Code.BEYOND_END || e.code() == Rejection.Code.OUT_OF_WINDOW) {
-        throw new ApiException(422, e.code().name(), "branch " + parent.name() + ": " + e.getMessage() + "; pick "
-            + (e.code() == Rejection.Code.BEYOND_END ? "an earlier" : "a later") + " LSN or time (or neither, to"
-            + " branch at the head)");
+        throw new ControlError.OutOfHistory(e.code().name(), "branch " + parent.name() + ": " + e.getMessage()
+            + "; pick " + (e.code() == Rejection.Code.BEYOND_END ? "an earlier" : "a later") + " LSN or time (or"
+            + " neither, to branch at the head)", null);
       }
       throw e;
     }
@@ -143,26 +142,28 @@ final class Forks {
    */
   private static Lsn parseLsn(String text, String branch) {
     if (!LSN_TEXT.matcher(text).matches()) {
-      throw ApiException.badRequest("'" + text + "' is not an LSN; write it as Postgres does, two hex numbers of"
+      throw ControlError.invalidArgument("'" + text + "' is not an LSN; write it as Postgres does, two hex numbers of"
           + " at most 8 digits, e.g. 0/3000028");
     }
     try {
       return Lsn.parse(text);
     } catch (IllegalArgumentException e) {
-      throw new ApiException(422, "BEYOND_END", "LSN " + text.toUpperCase(java.util.Locale.ROOT) + " is beyond"
-          + " branch " + branch + "'s durable WAL end; pick an LSN at or below it (or omit it to branch at the head)");
+      throw new ControlError.OutOfHistory("BEYOND_END", "LSN " + text.toUpperCase(java.util.Locale.ROOT)
+          + " is beyond branch " + branch + "'s durable WAL end; pick an LSN at or below it (or omit it to branch at"
+          + " the head)", null);
     }
   }
 
   /** A time inside the project's history window and not in the future (ratis-wal checks the rest). */
   private Instant checkTime(CatalogModel.Branch parent, Instant t) {
     if (t.isAfter(Instant.now())) {
-      throw new ApiException(422, "BEYOND_END", "time " + t + " is in the future; pick a time in the past");
+      throw new ControlError.OutOfHistory("BEYOND_END", "time " + t + " is in the future; pick a time in the past",
+          null);
     }
     Duration window = catalog.getProject(parent.project()).historyWindow();
     if (t.isBefore(Instant.now().minus(window))) {
-      throw new ApiException(422, "OUT_OF_WINDOW", "time " + t + " is before the project's history window ("
-          + window.toHours() + " h); pick a later time");
+      throw new ControlError.OutOfHistory("OUT_OF_WINDOW", "time " + t + " is before the project's history window ("
+          + window.toHours() + " h); pick a later time", null);
     }
     return t;
   }
@@ -186,14 +187,14 @@ final class Forks {
       while (pages.status(shard).getTimelinesList().stream().noneMatch(t -> TimelineId.fromBytes(
           t.getTimeline().toByteArray()).equals(tl))) {
         if (System.nanoTime() > deadline) {
-          throw ApiException.unavailable("page-store shard " + shard + " has not picked up timeline " + tl.shortForm()
+          throw ControlError.unavailable("page-store shard " + shard + " has not picked up timeline " + tl.shortForm()
               + " within " + ControlConfig.SHARD_DISCOVERY_MAX + "; is it connected to ratis-wal?", null);
         }
         try {
           Thread.sleep(SHARD_POLL_INTERVAL);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw ApiException.unavailable("interrupted while waiting for the page stores", e);
+          throw ControlError.unavailable("interrupted while waiting for the page stores", e);
         }
       }
     }
@@ -203,7 +204,7 @@ final class Forks {
     try {
       return Instant.parse(text);
     } catch (DateTimeParseException e) {
-      throw ApiException.badRequest("'" + field + "' must be an ISO-8601 UTC time such as 2026-11-24T10:00:00Z, not '"
+      throw ControlError.invalidArgument("'" + field + "' must be an ISO-8601 UTC time such as 2026-11-24T10:00:00Z, not '"
           + text + "'");
     }
   }

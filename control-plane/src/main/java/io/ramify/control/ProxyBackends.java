@@ -1,6 +1,5 @@
 package io.ramify.control;
 
-import io.ramify.control.http.ApiException;
 import io.ramify.proxy.Backends;
 import io.ramify.proxy.ProxyError;
 import io.ramify.proxy.Route;
@@ -43,8 +42,8 @@ final class ProxyBackends implements Backends {
         try {
           Views.Branch b = plane.startCompute(route.project(), route.branch());
           return new InetSocketAddress(b.compute().host(), b.compute().port());
-        } catch (ApiException e) {
-          if (e.status() == 404) {
+        } catch (ControlError e) {
+          if (e instanceof ControlError.NotFound) {
             throw new ProxyError(ProxyError.INVALID_CATALOG_NAME, "branch \"" + route.branch() + "\" of project \""
                 + route.project() + "\" does not exist (" + e.getMessage() + ")");
           }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.ramify.control.ControlError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The JSON-over-HTTP server of the API: the JDK's HTTP server with an exchange per virtual thread
  * and deadlines for slow clients ({@link ClientDeadlines}), a bounded number of requests worked on
- * at once ({@link Workers}), one error format ({@code {"code", "message"}}) for every failure, a
+ * at once ({@link Workers}), one error format ({@code {"code", "message"}}) for every failure (a
+ * {@link ControlError} from the operations gets its status from {@link ApiErrors}), a
  * request id per call (the client's {@code Idempotency-Key} header when it sends one), the same
  * answer for every request with one key ({@link Idempotency}), and a log line per request that
  * failed.
@@ -160,14 +162,10 @@ public final class HttpApi implements AutoCloseable {
           status = 200;
           body = out;
         }
+      } catch (ControlError e) {
+        return refused(method, path, ApiErrors.toApi(e));
       } catch (ApiException e) {
-        metrics.counter("api.errors." + e.code()).inc();
-        if (e.status() >= 500) {
-          LOG.warn("{} {} -> {} {}: {}", method, path, e.status(), e.code(), e.getMessage(), e.getCause());
-        } else {
-          LOG.info("{} {} -> {} {}: {}", method, path, e.status(), e.code(), e.getMessage());
-        }
-        return Idempotency.error(e.status(), e.code(), e.getMessage());
+        return refused(method, path, e);
       } catch (Exception e) {
         metrics.counter("api.errors.INTERNAL").inc();
         LOG.error("{} {} failed", method, path, e);
@@ -175,6 +173,16 @@ public final class HttpApi implements AutoCloseable {
       }
       return new Idempotency.Answer(status, bytes(body), body instanceof String ? "text/plain; charset=utf-8"
           : "application/json");
+    }
+
+    private Idempotency.Answer refused(String method, String path, ApiException e) {
+      metrics.counter("api.errors." + e.code()).inc();
+      if (e.status() >= 500) {
+        LOG.warn("{} {} -> {} {}: {}", method, path, e.status(), e.code(), e.getMessage(), e.getCause());
+      } else {
+        LOG.info("{} {} -> {} {}: {}", method, path, e.status(), e.code(), e.getMessage());
+      }
+      return Idempotency.error(e.status(), e.code(), e.getMessage());
     }
   }
 

@@ -14,7 +14,12 @@ public final class Router {
   }
 
   /** A response with a status other than 200, or with no body. */
-  public record Response(int status, Object body) {}
+  public record Response(int status, Object body) {
+    /** 201: {@code body} is what the request made. */
+    public static Response created(Object body) {
+      return new Response(201, body);
+    }
+  }
 
   private record Route(String method, String[] parts, Handler handler, boolean queued) {}
 
