@@ -1,6 +1,6 @@
 package io.ramify.bench;
 
-import io.ramify.testsupport.FreePorts;
+import io.ramify.cluster.FreePorts;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.client.WalClientConfig;
 import io.ramify.wal.client.WalCluster;

@@ -3,7 +3,7 @@ package io.ramify.chaos;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ramify.cli.Ramify;
-import io.ramify.testsupport.FreePorts;
+import io.ramify.cluster.FreePorts;
 import io.ramify.testsupport.Processes;
 import io.ramify.wal.client.WalCluster;
 import java.io.IOException;

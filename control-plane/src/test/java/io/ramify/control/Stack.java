@@ -3,7 +3,7 @@ package io.ramify.control;
 import io.ramify.control.client.ApiClient;
 import io.ramify.pagestore.server.PageStoreConfig;
 import io.ramify.pagestore.server.PageStoreServer;
-import io.ramify.testsupport.FreePorts;
+import io.ramify.cluster.FreePorts;
 import io.ramify.testsupport.Processes;
 import io.ramify.wal.client.WalCluster;
 import java.io.IOException;

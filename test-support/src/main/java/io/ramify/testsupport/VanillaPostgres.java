@@ -1,5 +1,6 @@
 package io.ramify.testsupport;
 
+import io.ramify.cluster.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -11,7 +11,7 @@ import io.ramify.pagestore.proto.StatusReply;
 import io.ramify.pagestore.proto.TimelineIngest;
 import io.ramify.pagestore.server.PageStoreConfig;
 import io.ramify.pagestore.server.PageStoreServer;
-import io.ramify.testsupport.FreePorts;
+import io.ramify.cluster.FreePorts;
 import io.ramify.testsupport.Processes;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.client.WalClientConfig;

@@ -4,7 +4,7 @@ import com.codahale.metrics.MetricRegistry;
 import io.ramify.adapter.compute.Compute;
 import io.ramify.common.Lsn;
 import io.ramify.common.TimelineId;
-import io.ramify.testsupport.FreePorts;
+import io.ramify.cluster.FreePorts;
 import io.ramify.testsupport.Processes;
 import io.ramify.testsupport.VanillaPostgres;
 import io.ramify.wal.client.WalClient;

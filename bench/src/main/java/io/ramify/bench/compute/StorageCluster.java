@@ -3,7 +3,7 @@ package io.ramify.bench.compute;
 import io.ramify.common.TimelineId;
 import io.ramify.pagestore.server.PageStoreConfig;
 import io.ramify.pagestore.server.PageStoreServer;
-import io.ramify.testsupport.FreePorts;
+import io.ramify.cluster.FreePorts;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.client.WalClientConfig;
 import io.ramify.wal.client.WalCluster;

@@ -6,7 +6,7 @@ import io.ramify.bench.compute.StorageCluster;
 import io.ramify.bench.compute.WalNode;
 import io.ramify.common.Generation;
 import io.ramify.common.TimelineId;
-import io.ramify.testsupport.FreePorts;
+import io.ramify.cluster.FreePorts;
 import io.ramify.wal.client.Ops;
 import io.ramify.wal.client.TimelineWriter;
 import io.ramify.wal.client.WalClient;

@@ -5,7 +5,7 @@ import io.ramify.pagestore.client.PageStoreClient;
 import io.ramify.pagestore.client.PageStoreClientConfig;
 import io.ramify.pagestore.server.PageStoreConfig;
 import io.ramify.pagestore.server.PageStoreServer;
-import io.ramify.testsupport.FreePorts;
+import io.ramify.cluster.FreePorts;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.client.WalClientConfig;
 import io.ramify.wal.client.WalCluster;

@@ -6,7 +6,7 @@ import io.ramify.bench.compute.Endpoint;
 import io.ramify.bench.compute.Sides;
 import io.ramify.bench.compute.StorageCluster;
 import io.ramify.common.TimelineId;
-import io.ramify.testsupport.FreePorts;
+import io.ramify.cluster.FreePorts;
 import io.ramify.testsupport.VanillaPostgres;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.client.WalClientConfig;

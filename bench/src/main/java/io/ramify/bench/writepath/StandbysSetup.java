@@ -5,7 +5,7 @@ import io.ramify.bench.compute.CpuMeter;
 import io.ramify.bench.compute.Endpoint;
 import io.ramify.bench.compute.Sides;
 import io.ramify.bench.compute.Sql;
-import io.ramify.testsupport.FreePorts;
+import io.ramify.cluster.FreePorts;
 import io.ramify.testsupport.Processes;
 import io.ramify.testsupport.VanillaPostgres;
 import java.io.IOException;

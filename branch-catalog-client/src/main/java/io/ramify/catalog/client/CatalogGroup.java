@@ -18,7 +18,12 @@ public final class CatalogGroup {
   private CatalogGroup() {}
 
   public static RaftGroupId id(WalCluster cluster) {
-    String seed = "ramify-catalog/" + cluster.name();
+    return id(cluster.name());
+  }
+
+  /** The catalog group's id on the ratis-wal cluster called {@code clusterName}. */
+  public static RaftGroupId id(String clusterName) {
+    String seed = "ramify-catalog/" + clusterName;
     return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)));
   }
 

@@ -1,9 +1,9 @@
 package io.ramify.catalog.server;
 
-import io.ramify.catalog.core.CatalogState;
 import io.ramify.catalog.client.CatalogGroup;
 import io.ramify.wal.client.WalCluster;
 import io.ramify.raft.host.HostedGroup;
+import java.util.List;
 
 /**
  * Plugs the catalog into ratis-wal nodes: {@code config.withHostedGroup(CatalogHosting.hostedOn(
@@ -17,7 +17,6 @@ public final class CatalogHosting {
   private CatalogHosting() {}
 
   public static HostedGroup hostedOn(WalCluster cluster) {
-    return new HostedGroup(NAME, CatalogGroup.of(cluster),
-        metrics -> new CatalogStateMachine(metrics, CatalogState.standard()));
+    return new CatalogHostingProvider().hostedOn(cluster.name(), List.copyOf(CatalogGroup.of(cluster).getPeers()));
   }
 }

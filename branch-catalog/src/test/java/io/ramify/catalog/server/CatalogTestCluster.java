@@ -5,7 +5,7 @@ import io.ramify.catalog.client.CatalogClient;
 import io.ramify.catalog.client.CatalogClientConfig;
 import io.ramify.catalog.client.CatalogGroup;
 import io.ramify.kv.RocksKv;
-import io.ramify.testsupport.FreePorts;
+import io.ramify.cluster.FreePorts;
 import io.ramify.wal.client.WalCluster;
 import io.ramify.raft.host.GroupDb;
 import io.ramify.wal.server.WalServer;

@@ -2,7 +2,7 @@ package io.ramify.adapter.compute;
 
 import io.ramify.pagestore.server.PageStoreConfig;
 import io.ramify.pagestore.server.PageStoreServer;
-import io.ramify.testsupport.FreePorts;
+import io.ramify.cluster.FreePorts;
 import io.ramify.wal.client.WalCluster;
 import io.ramify.wal.server.WalServer;
 import io.ramify.wal.server.WalServerConfig;

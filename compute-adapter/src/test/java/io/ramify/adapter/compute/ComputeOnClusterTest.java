@@ -3,7 +3,7 @@ package io.ramify.adapter.compute;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.ramify.common.TimelineId;
-import io.ramify.testsupport.FreePorts;
+import io.ramify.cluster.FreePorts;
 import io.ramify.testsupport.Processes;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.client.WalClientConfig;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ramify.common.Lsn;
 import io.ramify.common.TimelineId;
-import io.ramify.testsupport.FreePorts;
+import io.ramify.cluster.FreePorts;
 import io.ramify.testsupport.Processes;
 import io.ramify.testsupport.VanillaPostgres;
 import io.ramify.wal.client.WalClient;

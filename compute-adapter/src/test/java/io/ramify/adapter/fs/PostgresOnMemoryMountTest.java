@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.codahale.metrics.MetricRegistry;
 import io.ramify.adapter.backend.MemoryBackend;
-import io.ramify.testsupport.FreePorts;
+import io.ramify.cluster.FreePorts;
 import io.ramify.testsupport.Processes;
 import io.ramify.testsupport.VanillaPostgres;
 import io.ramify.wal.proto.Op;

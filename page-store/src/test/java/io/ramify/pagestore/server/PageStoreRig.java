@@ -4,7 +4,7 @@ import ch.qos.logback.classic.Level;
 import io.ramify.common.TimelineId;
 import io.ramify.pagestore.client.PageStoreClient;
 import io.ramify.pagestore.client.PageStoreClientConfig;
-import io.ramify.testsupport.FreePorts;
+import io.ramify.cluster.FreePorts;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.client.WalClientConfig;
 import io.ramify.wal.client.WalCluster;

@@ -1,6 +1,7 @@
 package io.ramify.wal.server;
 
-import io.ramify.testsupport.FreePorts;
+import io.ramify.cluster.LocalCluster;
+import io.ramify.raft.host.Divisions;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.client.WalClientConfig;
 import io.ramify.wal.client.WalCluster;
@@ -11,56 +12,41 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /**
- * Real ratis-wal nodes on loopback ports, each with its own data directory, in this JVM. Nodes can
- * be stopped, restarted on the same directory, or restarted after their directory was deleted.
+ * ratis-wal nodes of a {@link LocalCluster} in this JVM, seen from inside: a node's Raft division
+ * and state machine. The cluster itself (ports, directories, start, stop) is the fixture's.
  */
 final class WalTestCluster implements AutoCloseable {
+  static final Duration ELECTION_MAX = Duration.ofSeconds(30);
+  final LocalCluster local;
   final WalCluster cluster;
-  private final Path root;
-  private final long snapshotEveryEntries;
-  private final WalServer[] servers;
 
   WalTestCluster(Path root, int nodes, int groups, long snapshotEveryEntries) throws IOException {
-    List<WalCluster.Node> ns = new ArrayList<>();
-    for (int i = 0; i < nodes; i++) {
-      ns.add(new WalCluster.Node("n" + i, "127.0.0.1", FreePorts.next()));
-    }
-    this.cluster = new WalCluster("test", ns, groups);
-    this.root = root;
-    this.snapshotEveryEntries = snapshotEveryEntries;
-    this.servers = new WalServer[nodes];
-    for (int i = 0; i < nodes; i++) {
-      start(i);
-    }
+    local = LocalCluster.builder(root).name("test").walNodes(nodes, groups).walOptions(i -> Map.of(
+        "snapshot-every-entries", Long.toString(snapshotEveryEntries), "segment-size-max-bytes", Long.toString(1 << 20)))
+        .start();
+    cluster = local.wal();
   }
 
   Path dataDir(int node) {
-    return root.resolve("n" + node);
+    return local.walNode(node).dataDir();
   }
 
   void start(int node) throws IOException {
-    WalServerConfig c = WalServerConfig.of(cluster, "n" + node, dataDir(node), 0)
-        .withSnapshotEveryEntries(snapshotEveryEntries).withSegmentSizeMaxBytes(1 << 20);
-    servers[node] = WalServer.start(c);
+    local.walNode(node).start();
   }
 
   void stop(int node) throws IOException {
-    servers[node].close();
-    servers[node] = null;
-  }
-
-  boolean running(int node) {
-    return servers[node] != null;
+    local.walNode(node).stop();
   }
 
   WalServer server(int node) {
-    return servers[node];
+    return local.walNode(node).server(WalServer.class);
   }
 
   WalClient client() {
@@ -68,26 +54,19 @@ final class WalTestCluster implements AutoCloseable {
         Duration.ofSeconds(1), 64 << 10, 8L << 20));
   }
 
-  /** The index of the node leading {@code group}, waiting up to 30 s for an election. */
-  int leaderOf(int group) throws Exception {
-    RaftGroupId gid = cluster.groupId(group);
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (System.currentTimeMillis() < deadline) {
-      for (int i = 0; i < servers.length; i++) {
-        if (servers[i] != null) {
-          RaftServer.Division d = servers[i].raftServer().getDivision(gid);
-          if (d.getInfo().isLeader() && d.getInfo().isLeaderReady()) {
-            return i;
-          }
-        }
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no leader for group " + group + " within 30 s");
+  private List<RaftServer> raftServers() {
+    List<RaftServer> out = new ArrayList<>();
+    local.walNodes().forEach(p -> out.add(p.running() ? p.server(WalServer.class).raftServer() : null));
+    return out;
   }
 
-  RaftServer.Division division(int node, int group) throws IOException {
-    return servers[node].raftServer().getDivision(cluster.groupId(group));
+  /** The index of the node leading {@code group}, waiting for an election. */
+  int leaderOf(int group) throws InterruptedException {
+    return Divisions.leader(raftServers(), cluster.groupId(group), ELECTION_MAX);
+  }
+
+  RaftServer.Division division(int node, int group) {
+    return Divisions.of(server(node).raftServer(), cluster.groupId(group));
   }
 
   /** Asks one node's own state machine, bypassing Raft: what that replica has applied. */
@@ -98,29 +77,12 @@ final class WalTestCluster implements AutoCloseable {
   }
 
   /** Waits until {@code node} has applied everything the leader of {@code group} has committed. */
-  void awaitCaughtUp(int node, int group, Duration timeout) throws Exception {
-    long deadline = System.currentTimeMillis() + timeout.toMillis();
-    while (true) {
-      int leader = leaderOf(group);
-      long target = division(leader, group).getRaftLog().getLastCommittedIndex();
-      long applied = division(node, group).getInfo().getLastAppliedIndex();
-      if (applied >= target) {
-        return;
-      }
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("node n" + node + " applied " + applied + " of group " + group
-            + ", leader committed " + target + ", after " + timeout);
-      }
-      Thread.sleep(100);
-    }
+  void awaitCaughtUp(int node, int group, Duration timeout) throws InterruptedException {
+    Divisions.awaitCaughtUp(raftServers(), node, cluster.groupId(group), timeout);
   }
 
   @Override
   public void close() throws IOException {
-    for (int i = 0; i < servers.length; i++) {
-      if (servers[i] != null) {
-        stop(i);
-      }
-    }
+    local.close();
   }
 }

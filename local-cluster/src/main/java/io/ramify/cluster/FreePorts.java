@@ -1,4 +1,4 @@
-package io.ramify.testsupport;
+package io.ramify.cluster;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

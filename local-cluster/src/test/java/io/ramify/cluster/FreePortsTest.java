@@ -1,4 +1,4 @@
-package io.ramify.testsupport;
+package io.ramify.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

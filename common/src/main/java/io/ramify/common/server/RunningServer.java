@@ -1,0 +1,15 @@
+package io.ramify.common.server;
+
+import java.io.IOException;
+
+/** A server a {@link ServerRole} started: what it serves on, and how to stop it cleanly. */
+public interface RunningServer extends AutoCloseable {
+  /** One line on where it serves, printed after {@code ready: } once it does. */
+  String describe();
+
+  /** The server object itself, for tests in the same JVM that look inside it. */
+  Object server();
+
+  @Override
+  void close() throws IOException;
+}
