@@ -35,7 +35,7 @@ class ApiSlowClientsTest {
     try (Stack s = new Stack(dir)) {
       s.api.post("/v1/projects", new Views.CreateProject("slow", null), Views.ProjectCreated.class);
       HttpClient http = HttpClient.newHttpClient();
-      List<StalledClients.Stalled> stalled = StalledClients.stall(s.control.port(), 100);
+      List<StalledClients.Stalled> stalled = StalledClients.stall(s.control().port(), 100);
 
       // Health and a listing (which waits for a worker and asks the catalog) answer all along.
       AtomicLong slowest = new AtomicLong();
@@ -64,10 +64,10 @@ class ApiSlowClientsTest {
       assertTrue(slowest.get() < ANSWER_MAX.toNanos(), "with 100 stalled clients an answer took "
           + (slowest.get() == Long.MAX_VALUE ? "forever (or failed)" : slowest.get() / 1_000_000 + " ms"));
       long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (s.control.metrics().counter("api.clients_cut").getCount() < 100 && System.nanoTime() < end) {
+      while (s.control().metrics().counter("api.clients_cut").getCount() < 100 && System.nanoTime() < end) {
         Thread.sleep(20); // the exchange's thread counts a moment after the connection closed
       }
-      assertEquals(100, s.control.metrics().counter("api.clients_cut").getCount());
+      assertEquals(100, s.control().metrics().counter("api.clients_cut").getCount());
       assertEquals(1, s.api.get("/v1/projects", Views.Project[].class).length, "the API still works");
     }
   }

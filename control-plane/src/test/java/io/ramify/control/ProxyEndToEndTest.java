@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ramify.common.TimelineId;
-import io.ramify.proxy.ProxyConfig;
 import io.ramify.testsupport.Processes;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.client.WalClientConfig;
@@ -57,11 +56,11 @@ class ProxyEndToEndTest {
     Path key = dir.resolve("key.pem");
     Processes.run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(),
         "-out", cert.toString(), "-days", "2", "-subj", "/CN=*.web.ramify.local"), Duration.ofMinutes(1));
-    ProxyConfig pc = ProxyConfig.of("127.0.0.1", 0, "web").withTls(cert.toFile(), key.toFile())
-        .withWakeTimeout(Duration.ofMinutes(3));
-    try (Stack s = new Stack(dir, pc);
+    Map<String, String> proxy = Map.of("default-project", "web", "proxy-tls-cert", cert.toString(), "proxy-tls-key",
+        key.toString(), "proxy-wake-timeout-ms", Long.toString(Duration.ofMinutes(3).toMillis()));
+    try (Stack s = new Stack(dir, true, proxy);
         WalClient wal = WalClient.connect(s.wal, WalClientConfig.DEFAULT)) {
-      proxyPort = s.control.proxyPort();
+      proxyPort = s.control().proxyPort();
       s.api.post("/v1/projects", new Views.CreateProject("web", null), Views.ProjectCreated.class);
       // main's compute is stopped: the first psql wakes it.
       assertEquals("STOPPED", s.api.get(P + "/branches/main", Views.Branch.class).compute().state());

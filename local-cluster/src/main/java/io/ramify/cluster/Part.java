@@ -36,7 +36,7 @@ public final class Part {
   private final ServerOptions options;
   private final Path dataDir;
   private final Path log;
-  private final LocalCluster.Placement placement;
+  private LocalCluster.Placement placement;
   private final Launcher launcher;
   private final Consumer<String> progress;
   private RunningServer inJvm;
@@ -76,8 +76,19 @@ public final class Part {
     return log;
   }
 
-  public LocalCluster.Placement placement() {
+  public synchronized LocalCluster.Placement placement() {
     return placement;
+  }
+
+  /**
+   * Where the part runs from its next start: a test may run a shard in a process it kills mid-work,
+   * then restart it in this JVM to look inside it. Only while it is stopped.
+   */
+  public synchronized void place(LocalCluster.Placement p) {
+    if (running()) {
+      throw new IllegalStateException(name + " is running: stop it before moving it");
+    }
+    placement = p;
   }
 
   public synchronized boolean running() {
@@ -131,6 +142,7 @@ public final class Part {
     }
     Files.createDirectories(log.getParent());
     long before = Files.exists(log) ? Files.size(log) : 0;
+    ProcessLogs.register(log);
     Process p = new ProcessBuilder(launcher.command(name, role, options.asArgs())).redirectErrorStream(true)
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

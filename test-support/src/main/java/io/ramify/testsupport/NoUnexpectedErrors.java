@@ -19,8 +19,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * every test of every module through JUnit's extension auto-detection (the parent pom turns it
  * on; this class is listed in {@code META-INF/services}).
  *
- * <p>It sees only this JVM's logs: servers that a test starts as separate processes log to their
- * own files, which it does not read. Ratis's own ERROR lines (its client logs a failed attempt
+ * <p>It sees this JVM's logs and those of the processes a {@code LocalCluster} started (their
+ * files, read since each started). Ratis's own ERROR lines (its client logs a failed attempt
  * it then retries as ERROR) are not Ramify's and are not counted.
  */
 public final class NoUnexpectedErrors implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback,
@@ -84,8 +84,30 @@ public final class NoUnexpectedErrors implements BeforeAllCallback, BeforeEachCa
     for (AnnotatedElement e : scopes) {
       allowed.addAll(Arrays.asList(e.getAnnotationsByType(ExpectedError.class)));
     }
-    return lines.stream().filter(l -> allowed.stream().noneMatch(a -> l.logger().startsWith(a.logger())
+    return lines.stream().filter(l -> allowed.stream().noneMatch(a -> loggerIn(l.logger(), a.logger())
         && (a.message().isEmpty() || Pattern.compile(a.message()).matcher(l.message()).find()))).toList();
+  }
+
+  /**
+   * Whether {@code logger} is {@code prefix} or under it, also when a process's log pattern
+   * abbreviated its package names ({@code i.r.c.ComputeManager} is {@code io.ramify.control.ComputeManager}).
+   */
+  static boolean loggerIn(String logger, String prefix) {
+    if (logger.startsWith(prefix)) {
+      return true;
+    }
+    String[] l = logger.split("\\.");
+    String[] p = prefix.split("\\.");
+    if (p.length > l.length) {
+      return false;
+    }
+    for (int i = 0; i < p.length; i++) {
+      boolean pkg = i < l.length - 1;
+      if (pkg ? !p[i].startsWith(l[i]) : !l[i].startsWith(p[i])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void fail(List<ErrorCapture.Line> unexpected, String when) {

@@ -1,15 +1,15 @@
 package io.ramify.catalog.server;
 
-import io.ramify.catalog.core.CoreHarness;
 import io.ramify.catalog.client.CatalogClient;
 import io.ramify.catalog.client.CatalogClientConfig;
 import io.ramify.catalog.client.CatalogGroup;
+import io.ramify.catalog.core.CoreHarness;
+import io.ramify.cluster.LocalCluster;
 import io.ramify.kv.RocksKv;
-import io.ramify.cluster.FreePorts;
-import io.ramify.wal.client.WalCluster;
+import io.ramify.raft.host.Divisions;
 import io.ramify.raft.host.GroupDb;
+import io.ramify.wal.client.WalCluster;
 import io.ramify.wal.server.WalServer;
-import io.ramify.wal.server.WalServerConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,17 +19,14 @@ import java.util.Map;
 import org.apache.ratis.server.RaftServer;
 
 /**
- * Real ratis-wal nodes on loopback ports, each with its own data directory, in this JVM, hosting
- * their WAL groups and the catalog group. Nodes can be stopped, restarted on the same directory, or
- * restarted after their directory was deleted. (The ratis-wal harness of the same shape lives in
- * that module's tests, which other modules cannot see.)
+ * The catalog group of a {@link LocalCluster}'s ratis-wal nodes, in this JVM, seen from inside: a
+ * node's division and its replica of the catalog database. The cluster itself (ports,
+ * directories, start, stop) is the fixture's.
  */
 final class CatalogTestCluster implements AutoCloseable {
+  static final Duration ELECTION_MAX = Duration.ofSeconds(30);
+  final LocalCluster local;
   final WalCluster cluster;
-  private final Path root;
-  private final long snapshotEveryEntries;
-  private final long segmentSizeMaxBytes;
-  private final WalServer[] servers;
 
   CatalogTestCluster(Path root, int nodes, int walGroups, long snapshotEveryEntries) throws IOException {
     this(root, nodes, walGroups, snapshotEveryEntries, 1 << 20);
@@ -41,22 +38,14 @@ final class CatalogTestCluster implements AutoCloseable {
    */
   CatalogTestCluster(Path root, int nodes, int walGroups, long snapshotEveryEntries, long segmentSizeMaxBytes)
       throws IOException {
-    this.segmentSizeMaxBytes = segmentSizeMaxBytes;
-    List<WalCluster.Node> ns = new ArrayList<>();
-    for (int i = 0; i < nodes; i++) {
-      ns.add(new WalCluster.Node("n" + i, "127.0.0.1", FreePorts.next()));
-    }
-    this.cluster = new WalCluster("test", ns, walGroups);
-    this.root = root;
-    this.snapshotEveryEntries = snapshotEveryEntries;
-    this.servers = new WalServer[nodes];
-    for (int i = 0; i < nodes; i++) {
-      start(i);
-    }
+    local = LocalCluster.builder(root).name("test").walNodes(nodes, walGroups).catalog().walOptions(i -> Map.of(
+        "snapshot-every-entries", Long.toString(snapshotEveryEntries), "segment-size-max-bytes",
+        Long.toString(segmentSizeMaxBytes))).start();
+    cluster = local.wal();
   }
 
   Path dataDir(int node) {
-    return root.resolve("n" + node);
+    return local.walNode(node).dataDir();
   }
 
   /** The catalog group's directory on a node: raft log, and sm/ with the database and snapshots. */
@@ -65,19 +54,15 @@ final class CatalogTestCluster implements AutoCloseable {
   }
 
   void start(int node) throws IOException {
-    WalServerConfig c = WalServerConfig.of(cluster, "n" + node, dataDir(node), 0)
-        .withSnapshotEveryEntries(snapshotEveryEntries).withSegmentSizeMaxBytes(segmentSizeMaxBytes)
-        .withHostedGroup(CatalogHosting.hostedOn(cluster));
-    servers[node] = WalServer.start(c);
+    local.walNode(node).start();
   }
 
   void stop(int node) throws IOException {
-    servers[node].close();
-    servers[node] = null;
+    local.walNode(node).stop();
   }
 
   WalServer server(int node) {
-    return servers[node];
+    return local.walNode(node).server(WalServer.class);
   }
 
   CatalogClient client() {
@@ -85,42 +70,24 @@ final class CatalogTestCluster implements AutoCloseable {
         Duration.ofMillis(100), Duration.ofSeconds(1)));
   }
 
-  RaftServer.Division division(int node) throws IOException {
-    return servers[node].raftServer().getDivision(CatalogGroup.id(cluster));
+  RaftServer.Division division(int node) {
+    return Divisions.of(server(node).raftServer(), CatalogGroup.id(cluster));
   }
 
-  /** The index of the node leading the catalog group, waiting up to 30 s for an election. */
-  int catalogLeader() throws Exception {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (System.currentTimeMillis() < deadline) {
-      for (int i = 0; i < servers.length; i++) {
-        if (servers[i] != null) {
-          RaftServer.Division d = division(i);
-          if (d.getInfo().isLeader() && d.getInfo().isLeaderReady()) {
-            return i;
-          }
-        }
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no catalog leader within 30 s");
+  private List<RaftServer> raftServers() {
+    List<RaftServer> out = new ArrayList<>();
+    local.walNodes().forEach(p -> out.add(p.running() ? p.server(WalServer.class).raftServer() : null));
+    return out;
+  }
+
+  /** The index of the node leading the catalog group, waiting for an election. */
+  int catalogLeader() throws InterruptedException {
+    return Divisions.leader(raftServers(), CatalogGroup.id(cluster), ELECTION_MAX);
   }
 
   /** Waits until {@code node} has applied everything the catalog leader has committed. */
-  void awaitCaughtUp(int node, Duration timeout) throws Exception {
-    long deadline = System.currentTimeMillis() + timeout.toMillis();
-    while (true) {
-      long target = division(catalogLeader()).getRaftLog().getLastCommittedIndex();
-      long applied = division(node).getInfo().getLastAppliedIndex();
-      if (applied >= target) {
-        return;
-      }
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("node n" + node + " applied " + applied + " of the catalog, leader committed "
-            + target + ", after " + timeout);
-      }
-      Thread.sleep(100);
-    }
+  void awaitCaughtUp(int node, Duration timeout) throws InterruptedException {
+    Divisions.awaitCaughtUp(raftServers(), node, CatalogGroup.id(cluster), timeout);
   }
 
   /**
@@ -138,10 +105,6 @@ final class CatalogTestCluster implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    for (int i = 0; i < servers.length; i++) {
-      if (servers[i] != null) {
-        stop(i);
-      }
-    }
+    local.close();
   }
 }

@@ -47,7 +47,7 @@ class ComputeOnClusterTest {
       }
       // Garbage collection with a history window of 0: only the head stays readable.
       long collected = 0;
-      for (var shard : rig.shards) {
+      for (var shard : rig.shards()) {
         collected += shard.collectGarbage();
       }
       org.junit.jupiter.api.Assertions.assertTrue(collected > 0, "superseded versions were collected");

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ramify.cluster.LocalCluster;
+import io.ramify.cluster.Part;
 import io.ramify.common.ShardMap;
 import io.ramify.common.TimelineId;
 import io.ramify.kv.Kv;
@@ -19,18 +21,14 @@ import io.ramify.wal.client.TimelineWriter;
 import io.ramify.wal.client.WalClient;
 import io.ramify.wal.proto.FileEvent;
 import io.ramify.wal.proto.Op;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,7 +48,8 @@ class PageStoreCrashTest {
 
   @Test
   void shardKilledMidIngestResumesWithExactlyTheSameVersions() throws Exception {
-    try (PageStoreRig rig = new PageStoreRig(dir, 2); WalClient wal = rig.walClient()) {
+    try (PageStoreRig rig = new PageStoreRig(dir, 2, Map.of("ops-per-pull", Integer.toString(OPS_PER_PULL)));
+        WalClient wal = rig.walClient()) {
       rig.start(1);
       TimelineId tl = TimelineId.random();
       await(wal.createRoot(tl, 2));
@@ -75,7 +74,10 @@ class PageStoreCrashTest {
       }
       long last = w.flush().get(60, TimeUnit.SECONDS);
 
-      Process p = startShardProcess(rig, 0);
+      // Shard 0 in a process of its own, so that it can be killed with no close and no flush.
+      Part shard0 = rig.local.shard(0);
+      shard0.place(LocalCluster.Placement.PROCESS);
+      shard0.start();
       long atKill;
       try (PageStoreClient ps = rig.client()) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -89,7 +91,8 @@ class PageStoreCrashTest {
           Thread.sleep(5);
         }
       }
-      p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      shard0.kill();
+      shard0.place(LocalCluster.Placement.IN_JVM);
       System.out.printf("shard 0 killed with %d of %d seqs ingested%n", atKill, last);
       assertTrue(atKill < last, "the kill must land mid-ingest; shard 0 had " + atKill + " of " + last);
 
@@ -131,27 +134,6 @@ class PageStoreCrashTest {
       return 0;
     }
     return 0;
-  }
-
-  static Process startShardProcess(PageStoreRig rig, int shard) throws Exception {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    String nodes = rig.cluster.nodes().stream().map(n -> n.id() + "=" + n.address()).collect(Collectors.joining(","));
-    List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-        "--sun-misc-unsafe-memory-access=allow", "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-        ShardProcessMain.class.getName(), Integer.toString(shard), Integer.toString(rig.shardCount), nodes,
-        rig.cluster.name(), Integer.toString(rig.cluster.groupCount()), rig.shardDir(shard).toString(),
-        Integer.toString(rig.port(shard)), Integer.toString(OPS_PER_PULL)));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    StringBuilder seen = new StringBuilder();
-    for (String line; (line = out.readLine()) != null; ) {
-      if (line.equals("READY")) {
-        Thread.ofVirtual().start(() -> out.lines().forEach(l -> { })); // keep draining its output
-        return p;
-      }
-      seen.append(line).append('\n');
-    }
-    throw new AssertionError("shard process exited before it was ready:\n" + seen);
   }
 
   static List<Kv.Entry> all(Kv kv) {
