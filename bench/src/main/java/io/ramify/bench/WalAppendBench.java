@@ -1,8 +1,7 @@
 package io.ramify.bench;
 
+import io.ramify.cluster.LocalCluster;
 import io.ramify.wal.client.WalClient;
-import io.ramify.wal.client.WalClientConfig;
-import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +30,8 @@ public final class WalAppendBench implements Callable<Integer> {
   static final int DEFAULT_WARMUP_BATCHES = 300;
   static final int DEFAULT_FSYNC_SAMPLES = 1000;
   static final int DEFAULT_PG_TEST_FSYNC_SECONDS = 5;
+  static final int NODES = 3;
+  static final int GROUPS = 3;
   /** Set by bench/wal-append: the repository, for the git commit and the default data directory. */
 
   @Option(names = "--serial-batches", paramLabel = "N",
@@ -99,10 +100,15 @@ public final class WalAppendBench implements Callable<Integer> {
     }
 
     List<AppendRunner.Result> results = new ArrayList<>();
-    progress("starting " + LocalCluster.NODES + " nodes, " + LocalCluster.GROUPS + " groups");
-    try (LocalCluster cluster = new LocalCluster(dir.resolve("cluster"))) {
-      cluster.awaitPreferredLeaders();
-      try (WalClient client = WalClient.connect(cluster.cluster, WalClientConfig.DEFAULT)) {
+    progress("starting " + NODES + " nodes, " + GROUPS + " groups");
+    // Three ratis-wal nodes in this JVM on loopback ports, each with its own data directory (so each
+    // has its own Raft log and RocksDB, and fsyncs its own files), hosting three groups. Each group's
+    // leadership is moved to its preferred node (g mod 3) before measuring, so no leader change falls
+    // into a measurement and leaders (and their CPU) are spread evenly.
+    try (LocalCluster cluster = LocalCluster.builder(dir.resolve("cluster")).name(BenchServers.CLUSTER_NAME)
+        .walNodes(NODES, GROUPS).walOptions(i -> BenchServers.METRICS_OFF).balanceLeaders().start()) {
+      BenchServers.requireBalancedLeaders(cluster);
+      try (WalClient client = cluster.walClient()) {
         AppendRunner runner = new AppendRunner(client, warmupBatches);
         for (Shape shape : Shape.values()) {
           progress("append " + shape.label + ": " + serialBatches + " one at a time");

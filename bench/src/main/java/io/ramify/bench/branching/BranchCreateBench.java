@@ -148,7 +148,7 @@ public final class BranchCreateBench implements Callable<Integer> {
     MachineFacts facts = MachineFacts.collect(dir, root);
     long t0 = System.nanoTime();
     progress("starting 3 ratis-wal node processes hosting the catalog, in " + dir);
-    Stack started = new Stack(dir, nodeHeap, BranchCreateBench::progress);
+    Stack started = Stack.start(dir, nodeHeap, BranchCreateBench::progress, null);
     // Interrupted (Ctrl-C, kill): stop Postgres, unmount and end the node processes all the same.
     Thread hook = new Thread(() -> {
       progress("interrupted: stopping computes and the cluster; data left in " + dir + " and " + started.computes);

@@ -1,5 +1,6 @@
 package io.ramify.bench.branching;
 
+import io.ramify.cluster.Part;
 import io.ramify.common.Lsn;
 import io.ramify.control.Views;
 import io.ramify.pagestore.client.PageStoreClient;
@@ -64,12 +65,12 @@ final class Load {
     }
     Thread.sleep(settle.toMillis());
     long wal = 0;
-    for (int i = 0; i < Stack.WAL_NODES; i++) {
-      wal += bytesUnder(stack.dir.resolve("wal-n" + i));
+    for (Part n : stack.cluster.walNodes()) {
+      wal += bytesUnder(n.dataDir());
     }
     long shards = 0;
-    for (int s = 0; s < Stack.SHARDS; s++) {
-      shards += bytesUnder(stack.dir.resolve("shard-" + s));
+    for (Part s : stack.cluster.shards()) {
+      shards += bytesUnder(s.dataDir());
     }
     return new Result(catchUp, wal, shards);
   }

@@ -3,7 +3,6 @@ package io.ramify.bench.branching;
 import io.ramify.bench.BenchDataDir;
 import io.ramify.bench.MachineFacts;
 import io.ramify.control.Views;
-import io.ramify.proxy.ProxyConfig;
 import io.ramify.testsupport.Processes;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,7 +53,7 @@ public final class ProxyBench implements Callable<Integer> {
 
   private void run(Path dir, Path root) throws Exception {
     MachineFacts facts = MachineFacts.collect(dir, root);
-    try (Stack s = new Stack(dir, "1g", BranchCreateBench::progress, ProxyConfig.of("127.0.0.1", 0, "px"))) {
+    try (Stack s = Stack.start(dir, "1g", BranchCreateBench::progress, "px")) {
       int proxy = s.proxyPort();
       s.api.post("/v1/projects", new Views.CreateProject("px", null), Views.ProjectCreated.class);
       Views.Branch main = s.api.post("/v1/projects/px/branches/main/compute/start", null, Views.Branch.class);

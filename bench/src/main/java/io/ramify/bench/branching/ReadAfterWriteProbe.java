@@ -31,7 +31,7 @@ public final class ReadAfterWriteProbe {
   }
 
   private static void probe(Path dir) throws Exception {
-    try (Stack s = new Stack(dir, "1g", System.err::println); CatalogClient c = s.catalogClient()) {
+    try (Stack s = Stack.start(dir, "1g", System.err::println, null); CatalogClient c = s.catalogClient()) {
       new Rest(s.api.base().getPort()).post("/v1/projects", new Views.CreateProject(PROJECT, null),
           Views.ProjectCreated.class);
       boolean[] on = {false};

@@ -2,12 +2,13 @@ package io.ramify.bench.compute;
 
 import com.codahale.metrics.MetricRegistry;
 import io.ramify.bench.BenchDataDir;
+import io.ramify.bench.BenchServers;
 import io.ramify.bench.MachineFacts;
+import io.ramify.cluster.LocalCluster;
 import io.ramify.pagestore.server.PageStoreServer;
 import io.ramify.testsupport.Processes;
 import io.ramify.testsupport.VanillaPostgres;
 import io.ramify.wal.client.WalClient;
-import io.ramify.wal.client.WalClientConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -137,8 +138,8 @@ public final class ComputeBench implements Callable<Integer> {
     Results res = new Results();
     res.pgbenchVersion = Pgbench.version().orElse("pgbench (version unknown)");
     progress("starting 3 ratis-wal node processes and 2 page-store shards");
-    try (StorageCluster cluster = new StorageCluster(dir.resolve("cluster"));
-        WalClient wal = WalClient.connect(cluster.wal, WalClientConfig.DEFAULT);
+    try (LocalCluster cluster = Storage.start(dir.resolve("cluster"), false);
+        WalClient wal = cluster.walClient();
         Sides.Ramify ramify = new Sides.Ramify(cluster, wal, dir.resolve("ramify"));
         Sides.Vanilla vanilla = new Sides.Vanilla(dir.resolve("vanilla"))) {
       body(ramify, vanilla, logs, res);
@@ -274,8 +275,8 @@ public final class ComputeBench implements Callable<Integer> {
   private Measured measure(String run, String system, long postmaster, MetricRegistry compute, Sides.Ramify ramify,
       Step step) throws Exception {
     progress(run + " on " + system);
-    List<PageStoreServer> shards = ramify.cluster.shards();
-    List<Long> walPids = ramify.cluster.nodePids();
+    List<PageStoreServer> shards = Storage.shardServers(ramify.cluster);
+    List<Long> walPids = BenchServers.pids(ramify.cluster.walNodes());
     Profile.Counts before = compute == null ? null : Profile.Counts.of(compute, "");
     Profile.Counts shardsBefore = shardCounts(shards);
     GaugeSampler sampler = compute == null ? null : new GaugeSampler(compute, SAMPLED_GAUGES);

@@ -18,8 +18,8 @@ final class ComputeReport {
     out.add("");
     out.addAll(facts.markdown());
     out.add("- Postgres: " + r.pgbenchVersion + " and the server of the same package, for both systems");
-    out.add("- storage: " + StorageCluster.NODES + " ratis-wal nodes (a JVM each, -Xmx" + StorageCluster.NODE_HEAP_MIB
-        + "m) hosting " + StorageCluster.GROUPS + " Raft groups, " + StorageCluster.SHARDS + " page-store shards in the "
+    out.add("- storage: " + Storage.NODES + " ratis-wal nodes (a JVM each, -Xmx" + Storage.NODE_HEAP_MIB
+        + "m) hosting " + Storage.GROUPS + " Raft groups, " + Storage.SHARDS + " page-store shards in the "
         + "benchmark's JVM (-Xmx" + Runtime.getRuntime().maxMemory() / (1 << 20) + "m) beside the compute-adapter; "
         + "all on loopback on this machine");
     out.add("");

@@ -5,6 +5,7 @@ import io.ramify.adapter.compute.Compute;
 import io.ramify.common.Lsn;
 import io.ramify.common.TimelineId;
 import io.ramify.cluster.FreePorts;
+import io.ramify.cluster.LocalCluster;
 import io.ramify.testsupport.Processes;
 import io.ramify.testsupport.VanillaPostgres;
 import io.ramify.wal.client.WalClient;
@@ -31,7 +32,7 @@ public final class Sides {
 
   /** A Ramify compute on a root timeline of the storage cluster, and forks of it. */
   static final class Ramify implements AutoCloseable {
-    final StorageCluster cluster;
+    final LocalCluster cluster;
     final WalClient wal;
     final TimelineId main = TimelineId.random();
     private final Path dir;
@@ -41,7 +42,7 @@ public final class Sides {
     private Compute compute;
     private int forks;
 
-    Ramify(StorageCluster cluster, WalClient wal, Path dir) throws IOException {
+    Ramify(LocalCluster cluster, WalClient wal, Path dir) throws IOException {
       this.cluster = cluster;
       this.wal = wal;
       this.dir = Files.createDirectories(dir);
@@ -49,15 +50,15 @@ public final class Sides {
     }
 
     private Compute.Config config(TimelineId tl, String name) {
-      return new Compute.Config(cluster.wal, cluster.shardAddresses, tl, dir.resolve("mnt-" + name),
+      return new Compute.Config(cluster.wal(), cluster.shardAddresses(), tl, dir.resolve("mnt-" + name),
           dir.resolve("work-" + name), FreePorts.next(), VanillaPostgres.OS_USER, uid, gid);
     }
 
     /** Creates the root timeline and starts the first compute on it (initdb -k through FUSE). */
     Starts.Sample create() throws Exception {
-      WalClient.await(wal.createRoot(main, StorageCluster.SHARDS));
-      cluster.awaitKnown(main);
-      if (!cluster.awaitPreferredLeader(wal, main)) {
+      WalClient.await(wal.createRoot(main, Storage.SHARDS));
+      Storage.awaitKnown(cluster, main);
+      if (!Storage.awaitPreferredLeader(cluster, wal, main)) {
         ComputeBench.progress("WARNING: the Raft group of timeline " + main.shortForm()
             + " is not led by its preferred node; a leadership hand-over may fall into a measurement");
       }
@@ -105,8 +106,8 @@ public final class Sides {
       TimelineStatus s = WalClient.await(wal.status(main));
       Lsn x = WalClient.await(wal.recordEndAtOrBefore(main, Lsn.of(s.getLastRecordEnd())));
       TimelineId child = TimelineId.random();
-      WalClient.await(wal.createFork(child, main, x, StorageCluster.SHARDS));
-      cluster.awaitKnown(child);
+      WalClient.await(wal.createFork(child, main, x, Storage.SHARDS));
+      Storage.awaitKnown(cluster, child);
       double createMillis = Starts.ms(t0, System.nanoTime());
       Compute.Config cfg = config(child, "fork" + ++forks);
       Starts.Started started = Starts.compute(cfg, what, Double.NaN, createMillis, this::shardWaits);
@@ -119,7 +120,7 @@ public final class Sides {
     /** GetBlocks the shards answered only after waiting for ingestion, so far. */
     long shardWaits() {
       long n = 0;
-      for (var s : cluster.shards()) {
+      for (var s : Storage.shardServers(cluster)) {
         n += s.metrics().timer("pagestore.getblocks.wait").getCount();
       }
       return n;

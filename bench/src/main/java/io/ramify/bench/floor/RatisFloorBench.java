@@ -1,12 +1,12 @@
 package io.ramify.bench.floor;
 
+import io.ramify.bench.BenchServers;
 import io.ramify.bench.Latencies;
 import io.ramify.bench.compute.CpuMeter;
-import io.ramify.bench.compute.StorageCluster;
-import io.ramify.bench.compute.WalNode;
 import io.ramify.common.Generation;
 import io.ramify.common.TimelineId;
 import io.ramify.cluster.FreePorts;
+import io.ramify.cluster.LocalCluster;
 import io.ramify.wal.client.Ops;
 import io.ramify.wal.client.TimelineWriter;
 import io.ramify.wal.client.WalClient;
@@ -36,8 +36,8 @@ import picocli.CommandLine.Option;
 /**
  * The floor under a commit's cost: how much CPU three Ratis JVMs on this machine spend per
  * one-entry commit when the state machine does nothing ({@link FloorNode}, ratis-wal's Raft
- * settings), side by side with ratis-wal itself (three {@link WalNode}s, one group, WAL ops of
- * the same size, one timeline per client). Each client commits one entry and waits for it, as
+ * settings), side by side with ratis-wal itself (three node processes of the local-cluster fixture,
+ * one group, WAL ops of the same size, one timeline per client). Each client commits one entry and waits for it, as
  * Postgres does at {@code pgbench -c 1}. Markdown on stdout, progress on stderr.
  */
 @Command(name = "ratis-floor", mixinStandardHelpOptions = true, sortOptions = false,
@@ -172,7 +172,7 @@ public final class RatisFloorBench implements Callable<Integer> {
   private void report(List<Row> rows, List<double[]> idle) {
     System.out.println("Each commit is one Raft entry of " + bytes + " payload bytes, committed by a majority "
         + "(fsynced) and applied on all three nodes; " + seconds + " s measured after " + warmupSeconds
-        + " s of warm-up; nodes' JVM options " + StorageCluster.serverJavaOptions() + ".");
+        + " s of warm-up; nodes' JVM options " + BenchServers.serverJavaOptions() + ".");
     System.out.println();
     System.out.println("| nodes | clients | commits/s | latency p50 / p99 ms | CPU ms per commit: nodes "
         + "(each, highest first) | client JVM | KiB written to the disk per commit (machine) |");
@@ -208,11 +208,19 @@ public final class RatisFloorBench implements Callable<Integer> {
     void commitOne();
   }
 
-  /** Three node processes of one kind, and the clients that talk to them. */
+  /**
+   * Three node processes of one kind, and the clients that talk to them: bare Ratis ({@link
+   * FloorNode}s, started here) or ratis-wal (a local-cluster fixture of three node processes).
+   */
   static final class Nodes implements AutoCloseable {
+    static final long HEAP_MIB = 1024;
+    static final long POLL_MILLIS = 50;
     final Kind kind;
     final WalCluster cluster;
+    /** The bare Ratis node processes. */
     final List<Process> processes = new ArrayList<>();
+    /** The ratis-wal nodes. */
+    private LocalCluster walNodes;
     private RaftClient bare;
     private WalClient wal;
     private final byte[] payload;
@@ -227,37 +235,60 @@ public final class RatisFloorBench implements Callable<Integer> {
     }
 
     static Nodes start(Kind k, Path dir, int bytes) throws IOException, InterruptedException {
+      Files.createDirectories(dir);
+      Nodes n = k == Kind.BARE ? startBare(dir, bytes) : startWal(dir, bytes);
+      n.connect();
+      return n;
+    }
+
+    private static Nodes startWal(Path dir, int bytes) throws IOException {
+      LocalCluster c = LocalCluster.builder(dir).name("floor").walNodes(NODES, 1).walIn(LocalCluster.Placement.PROCESS)
+          .walOptions(i -> BenchServers.METRICS_OFF)
+          .launcher(BenchServers.launcher(HEAP_MIB + "m", BenchServers.serverJavaOptions())).start();
+      Nodes n = new Nodes(Kind.RATIS_WAL, c.wal(), bytes, dir);
+      n.walNodes = c;
+      return n;
+    }
+
+    private static Nodes startBare(Path dir, int bytes) throws IOException, InterruptedException {
       List<WalCluster.Node> spec = new ArrayList<>();
       for (int i = 0; i < NODES; i++) {
         spec.add(new WalCluster.Node("n" + i, "127.0.0.1", FreePorts.next()));
       }
       WalCluster cluster = new WalCluster("floor", spec, 1);
-      Files.createDirectories(dir);
-      Nodes n = new Nodes(k, cluster, bytes, dir);
+      Nodes n = new Nodes(Kind.BARE, cluster, bytes, dir);
       StringBuilder peers = new StringBuilder();
       for (WalCluster.Node x : spec) {
         peers.append(peers.isEmpty() ? "" : ",").append(x.id()).append('=').append(x.address());
       }
       for (int i = 0; i < NODES; i++) {
         Path data = Files.createDirectories(dir.resolve("n" + i));
-        List<String> cmd = k == Kind.BARE
-            ? StorageCluster.javaCommand(FloorNode.class, "floor", peers.toString(), "n" + i, data.toString())
-            : StorageCluster.javaCommand(WalNode.class, "floor", peers.toString(), "1", "n" + i, data.toString());
+        List<String> cmd = BenchServers.javaCommand(HEAP_MIB + "m", BenchServers.serverJavaOptions(),
+            FloorNode.class.getName(), List.of("floor", peers.toString(), "n" + i, data.toString()));
         n.processes.add(new ProcessBuilder(cmd).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("n" + i + ".log").toFile())).start());
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_WAIT_SECONDS);
       try {
         for (int i = 0; i < NODES; i++) {
-          StorageCluster.awaitReady(n.processes.get(i), dir.resolve("n" + i + ".log"), FloorNode.READY, "node n" + i,
-              deadline);
+          awaitReady(n.processes.get(i), dir.resolve("n" + i + ".log"), "node n" + i, deadline);
         }
       } catch (IOException e) {
         n.close();
         throw e;
       }
-      n.connect();
       return n;
+    }
+
+    /** Waits until {@code p} prints {@link FloorNode#READY} on a line of its own in {@code log}. */
+    private static void awaitReady(Process p, Path log, String what, long deadline)
+        throws IOException, InterruptedException {
+      while (!Files.readString(log).lines().anyMatch(FloorNode.READY::equals)) {
+        if (System.nanoTime() > deadline || !p.isAlive()) {
+          throw new IOException(what + " did not start; its output:\n" + Files.readString(log));
+        }
+        Thread.sleep(POLL_MILLIS);
+      }
     }
 
     private void connect() {
@@ -304,9 +335,11 @@ public final class RatisFloorBench implements Callable<Integer> {
     }
 
     long[] cpuTicks() {
+      List<Long> pids = walNodes != null ? BenchServers.pids(walNodes.walNodes())
+          : processes.stream().map(Process::pid).toList();
       long[] t = new long[NODES];
       for (int i = 0; i < NODES; i++) {
-        t[i] = CpuMeter.ownTicks(processes.get(i).pid());
+        t[i] = CpuMeter.ownTicks(pids.get(i));
       }
       return t;
     }
@@ -325,6 +358,13 @@ public final class RatisFloorBench implements Callable<Integer> {
       }
       for (Process p : processes) {
         p.destroyForcibly();
+      }
+      if (walNodes != null) {
+        try {
+          walNodes.close();
+        } catch (IOException e) {
+          progress("stopping the ratis-wal nodes: " + e);
+        }
       }
     }
   }

@@ -143,9 +143,7 @@ public final class PageStoreBench implements Callable<Integer> {
     IngestResult ingest;
     ReadResult readsResult;
     progress("phase 1-2: starting " + Rig.WAL_NODES + " ratis-wal nodes and " + SHARDS + " page-store shards");
-    try (Rig rig = new Rig(dir.resolve("ingest"), SHARDS)) {
-      rig.awaitLeaders();
-      rig.startShards();
+    try (Rig rig = Rig.start(dir.resolve("ingest"), SHARDS)) {
       try (WalClient wal = rig.walClient(); PageStoreClient ps = rig.pageStoreClient()) {
         ingest = ingest(rig, wal, ps);
         readsResult = reads(ps, ingest);
@@ -154,9 +152,7 @@ public final class PageStoreBench implements Callable<Integer> {
     }
     BranchResult branches;
     progress("phase 3: fresh ratis-wal and shards for the branch test");
-    try (Rig rig = new Rig(dir.resolve("branches"), SHARDS)) {
-      rig.awaitLeaders();
-      rig.startShards();
+    try (Rig rig = Rig.start(dir.resolve("branches"), SHARDS)) {
       branches = branches(rig);
       progress("stopping");
     }

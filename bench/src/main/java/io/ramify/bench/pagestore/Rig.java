@@ -1,22 +1,18 @@
 package io.ramify.bench.pagestore;
 
+import io.ramify.bench.BenchServers;
+import io.ramify.cluster.LocalCluster;
+import io.ramify.cluster.Part;
 import io.ramify.common.TimelineId;
 import io.ramify.pagestore.client.PageStoreClient;
 import io.ramify.pagestore.client.PageStoreClientConfig;
-import io.ramify.pagestore.server.PageStoreConfig;
 import io.ramify.pagestore.server.PageStoreServer;
-import io.ramify.cluster.FreePorts;
 import io.ramify.wal.client.WalClient;
-import io.ramify.wal.client.WalClientConfig;
-import io.ramify.wal.client.WalCluster;
-import io.ramify.wal.server.WalServer;
-import io.ramify.wal.server.WalServerConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.rocksdb.CompressionType;
@@ -26,112 +22,80 @@ import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 
 /**
- * A 3-node ratis-wal (3 Raft groups) and N page-store shards in this JVM on loopback, each node
- * and shard with its own directory under {@code dir}. Shards can be stopped and started again on
- * the same directories and ports, which is how the benchmark gets at their RocksDB to compact it.
+ * The benchmark's probes on a local-cluster fixture of a 3-node ratis-wal (3 Raft groups) and N
+ * page-store shards, all in this JVM on loopback, each node and shard with its own directory under
+ * the fixture's. The fixture stops and starts a shard again on the same directory and port, which
+ * is how the benchmark gets at the shards' RocksDB to compact it ({@link #compactStoppedShards}).
  */
 final class Rig implements AutoCloseable {
   static final int WAL_NODES = 3;
   static final int WAL_GROUPS = 3;
-  private static final long LEADER_WAIT_MILLIS = 60_000;
   private static final long POLL_MILLIS = 2;
 
-  final WalCluster cluster;
-  final int shardCount;
-  private final Path dir;
-  private final List<WalServer> walServers = new ArrayList<>();
-  private final int[] ports;
-  private final PageStoreServer[] shards;
+  final LocalCluster cluster;
 
-  Rig(Path dir, int shardCount) throws IOException {
-    this.dir = dir;
-    this.shardCount = shardCount;
-    List<WalCluster.Node> nodes = new ArrayList<>();
-    for (int i = 0; i < WAL_NODES; i++) {
-      nodes.add(new WalCluster.Node("n" + i, "127.0.0.1", FreePorts.next()));
-    }
-    cluster = new WalCluster("bench", nodes, WAL_GROUPS);
-    ports = new int[shardCount];
-    shards = new PageStoreServer[shardCount];
+  private Rig(LocalCluster cluster) {
+    this.cluster = cluster;
+  }
+
+  /**
+   * Starts the fixture: the nodes, then every Raft group's leadership moved to its preferred node
+   * (g mod 3), which it must reach (a hand-over in the middle of a measurement stalls appends for
+   * a second or more), then the shards.
+   */
+  static Rig start(Path dir, int shardCount) throws IOException {
+    Rig rig = new Rig(LocalCluster.builder(dir).name(BenchServers.CLUSTER_NAME).walNodes(WAL_NODES, WAL_GROUPS)
+        .walOptions(i -> BenchServers.METRICS_OFF).shards(shardCount).shardOptions(s -> BenchServers.METRICS_OFF)
+        .balanceLeaders().start());
     try {
-      for (WalCluster.Node n : nodes) {
-        walServers.add(WalServer.start(WalServerConfig.of(cluster, n.id(), walDir(n.id()), -1)));
-      }
-      for (int i = 0; i < shardCount; i++) {
-        ports[i] = FreePorts.next();
-      }
+      BenchServers.requireBalancedLeaders(rig.cluster);
+      return rig;
     } catch (IOException | RuntimeException e) {
-      close();
+      rig.close();
       throw e;
     }
   }
 
-  private Path walDir(String node) {
-    return dir.resolve("wal-" + node);
+  private List<Part> shards() {
+    return cluster.shards();
   }
 
-  Path shardDir(int shard) {
-    return dir.resolve("shard" + shard);
+  private PageStoreServer server(int shard) {
+    return cluster.shard(shard).server(PageStoreServer.class);
   }
 
-  /**
-   * Moves every Raft group's leadership to its preferred node (g mod 3) and waits until it is
-   * there: a hand-over in the middle of a measurement stalls appends for a second or more.
-   */
-  void awaitLeaders() throws IOException, InterruptedException {
-    try (WalClient c = WalClient.connect(cluster, WalClientConfig.DEFAULT)) {
-      if (!c.awaitBalancedLeaders(Duration.ofMillis(LEADER_WAIT_MILLIS))) {
-        throw new IOException("Raft groups are not led by their preferred nodes after " + LEADER_WAIT_MILLIS + " ms");
-      }
-    }
-  }
-
-  void startShards() throws IOException {
-    for (int i = 0; i < shardCount; i++) {
-      shards[i] = PageStoreServer.start(PageStoreConfig.of(i, shardCount, cluster, shardDir(i), "127.0.0.1", ports[i],
-          -1), WalClientConfig.DEFAULT);
-    }
-  }
-
+  /** Each shard cleanly stopped (its RocksDB closed), in shard order. */
   void stopShards() throws IOException {
-    IOException first = null;
-    for (int i = 0; i < shardCount; i++) {
-      if (shards[i] != null) {
-        try {
-          shards[i].close();
-        } catch (IOException e) {
-          first = first == null ? e : first;
-        }
-        shards[i] = null;
-      }
+    for (Part s : shards()) {
+      s.stop();
     }
-    if (first != null) {
-      throw first;
+  }
+
+  /** Each shard started again on its directory and port. */
+  void startShards() throws IOException {
+    for (Part s : shards()) {
+      s.start();
     }
   }
 
   WalClient walClient() {
-    return WalClient.connect(cluster, WalClientConfig.DEFAULT);
+    return cluster.walClient();
   }
 
   PageStoreClient pageStoreClient() {
-    List<String> addresses = new ArrayList<>();
-    for (int p : ports) {
-      addresses.add("127.0.0.1:" + p);
-    }
-    return new PageStoreClient(addresses, PageStoreClientConfig.DEFAULT);
+    return new PageStoreClient(cluster.shardAddresses(), PageStoreClientConfig.DEFAULT);
   }
 
   /** Waits until every shard has made {@code tl} durable up to {@code seq}. */
   void awaitIngested(TimelineId tl, long seq, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    for (int i = 0; i < shardCount; i++) {
-      while (shards[i].ingested(tl) < seq) {
+    for (int i = 0; i < shards().size(); i++) {
+      while (server(i).ingested(tl) < seq) {
         if (System.nanoTime() > deadline) {
           StringBuilder b = new StringBuilder("shards did not ingest " + tl.shortForm() + " up to " + seq + " in "
               + timeout + ":");
-          for (PageStoreServer s : shards) {
-            b.append("\n  ").append(s.healthJson());
+          for (int s = 0; s < shards().size(); s++) {
+            b.append("\n  ").append(server(s).healthJson());
           }
           throw new IllegalStateException(b.toString());
         }
@@ -143,8 +107,8 @@ final class Rig implements AutoCloseable {
   /** What the running shards' RocksDBs report: SST files plus memtables (the shard's db_bytes gauge). */
   long liveDbBytes() {
     long sum = 0;
-    for (PageStoreServer s : shards) {
-      sum += ((Number) s.metrics().getGauges().get("pagestore.db_bytes").getValue()).longValue();
+    for (int i = 0; i < shards().size(); i++) {
+      sum += ((Number) server(i).metrics().getGauges().get("pagestore.db_bytes").getValue()).longValue();
     }
     return sum;
   }
@@ -154,18 +118,18 @@ final class Rig implements AutoCloseable {
    * it), flushes the memtable and compacts the whole key range, so the files hold each key once.
    */
   void compactStoppedShards() {
-    for (int i = 0; i < shardCount; i++) {
-      if (shards[i] != null) {
-        throw new IllegalStateException("shard " + i + " is running; stop it before compacting");
+    for (Part s : shards()) {
+      if (s.running()) {
+        throw new IllegalStateException(s.name() + " is running; stop it before compacting");
       }
       try (Options o = new Options().setCompressionType(CompressionType.LZ4_COMPRESSION)
               .setBottommostCompressionType(CompressionType.LZ4_COMPRESSION);
-          RocksDB db = RocksDB.open(o, shardDir(i).toString());
+          RocksDB db = RocksDB.open(o, s.dataDir().toString());
           FlushOptions f = new FlushOptions().setWaitForFlush(true)) {
         db.flush(f);
         db.compactRange();
       } catch (RocksDBException e) {
-        throw new IllegalStateException("cannot compact shard " + i + "'s RocksDB in " + shardDir(i), e);
+        throw new IllegalStateException("cannot compact " + s.name() + "'s RocksDB in " + s.dataDir(), e);
       }
     }
   }
@@ -174,8 +138,8 @@ final class Rig implements AutoCloseable {
   DiskBytes shardDiskBytes() {
     long all = 0;
     long sst = 0;
-    for (int i = 0; i < shardCount; i++) {
-      DiskBytes d = diskBytes(shardDir(i));
+    for (Part s : shards()) {
+      DiskBytes d = diskBytes(s.dataDir());
       all += d.all();
       sst += d.sst();
     }
@@ -184,8 +148,8 @@ final class Rig implements AutoCloseable {
 
   DiskBytes walDiskBytes() {
     long all = 0;
-    for (WalCluster.Node n : cluster.nodes()) {
-      all += diskBytes(walDir(n.id())).all();
+    for (Part n : cluster.walNodes()) {
+      all += diskBytes(n.dataDir()).all();
     }
     return new DiskBytes(all, 0);
   }
@@ -228,22 +192,6 @@ final class Rig implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    IOException first = null;
-    try {
-      stopShards();
-    } catch (IOException e) {
-      first = e;
-    }
-    for (WalServer w : walServers) {
-      try {
-        w.close();
-      } catch (IOException e) {
-        first = first == null ? e : first;
-      }
-    }
-    walServers.clear();
-    if (first != null) {
-      throw first;
-    }
+    cluster.close();
   }
 }

@@ -1,6 +1,7 @@
 package io.ramify.bench.writepath;
 
 import io.ramify.adapter.compute.Compute;
+import io.ramify.bench.BenchServers;
 import io.ramify.wal.client.WalCluster;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -10,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -49,13 +49,11 @@ final class ComputeProcess implements AutoCloseable {
     for (WalCluster.Node n : wal.nodes()) {
       nodes.append(nodes.isEmpty() ? "" : ",").append(n.id()).append('=').append(n.address());
     }
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx" + HEAP_MIB + "m"));
-    cmd.addAll(io.ramify.bench.compute.StorageCluster.serverJavaOptions());
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ComputeNode.class.getName(), wal.name(), nodes.toString(),
-        Integer.toString(wal.groupCount()), String.join(",", shardAddresses), config.timeline().hex(),
-        config.mountPoint().toString(), config.workDir().toString(), Integer.toString(config.port()), config.osUser(),
-        Integer.toString(config.uid()), Integer.toString(config.gid())));
+    List<String> cmd = BenchServers.javaCommand(HEAP_MIB + "m", BenchServers.serverJavaOptions(),
+        ComputeNode.class.getName(), List.of(wal.name(), nodes.toString(), Integer.toString(wal.groupCount()),
+        String.join(",", shardAddresses), config.timeline().hex(), config.mountPoint().toString(),
+        config.workDir().toString(), Integer.toString(config.port()), config.osUser(), Integer.toString(config.uid()),
+        Integer.toString(config.gid())));
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     ComputeProcess c = new ComputeProcess(p, config, log);
     try {

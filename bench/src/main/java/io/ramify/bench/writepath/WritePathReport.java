@@ -1,6 +1,7 @@
 package io.ramify.bench.writepath;
 
-import io.ramify.bench.compute.StorageCluster;
+import io.ramify.bench.BenchServers;
+import io.ramify.bench.compute.Storage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,11 +24,11 @@ final class WritePathReport {
     out.addAll(ctx.facts().markdown());
     out.add("- Postgres: " + ctx.pgbenchVersion() + " and the server of the same package, in every configuration");
     out.add("- configurations: " + String.join("; ", ctx.titles()));
-    out.add("- Ramify: " + StorageCluster.NODES + " ratis-wal nodes (a JVM each, -Xmx" + StorageCluster.NODE_HEAP_MIB
-        + "m) hosting " + StorageCluster.GROUPS + " Raft groups (the compute's timeline in group " + ctx.ramifyGroup()
-        + "), " + StorageCluster.SHARDS + " page-store shards (a JVM each), the compute-adapter and its "
+    out.add("- Ramify: " + Storage.NODES + " ratis-wal nodes (a JVM each, -Xmx" + Storage.NODE_HEAP_MIB
+        + "m) hosting " + Storage.GROUPS + " Raft groups (the compute's timeline in group " + ctx.ramifyGroup()
+        + "), " + Storage.SHARDS + " page-store shards (a JVM each), the compute-adapter and its "
         + "Postgres in a JVM of their own (-Xmx" + ComputeProcess.HEAP_MIB + "m); all on loopback on this machine"
-        + "; JVM options of every server: `" + String.join(" ", StorageCluster.serverJavaOptions()) + "`");
+        + "; JVM options of every server: `" + String.join(" ", BenchServers.serverJavaOptions()) + "`");
     out.add("- standbys: made with pg_basebackup from their primary, streaming over a Unix socket, "
         + "`synchronous_standby_names = '" + StandbysSetup.SYNC_NAMES + "'`, `synchronous_commit = on`");
     out.add("- each run after a " + b.warmupSeconds + " s warm-up of the same workload"
