@@ -144,20 +144,8 @@ public final class ComputeCommand implements Runnable {
     }
   }
 
-  /** The uid ({@code -u}) or gid ({@code -g}) of an OS user. */
+  /** The uid ({@code -u}) or gid ({@code -g}) of an OS user; an {@link IllegalArgumentException} if there is none. */
   static int osId(String user, String flag) {
-    try {
-      Process p = new ProcessBuilder("id", flag, user).start();
-      String out = new String(p.getInputStream().readAllBytes()).trim();
-      if (p.waitFor() != 0 || out.isEmpty()) {
-        throw new IllegalArgumentException("OS user '" + user + "' does not exist; create it or pass --os-user");
-      }
-      return Integer.parseInt(out);
-    } catch (java.io.IOException e) {
-      throw new IllegalArgumentException("cannot run id: " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalArgumentException("interrupted", e);
-    }
+    return io.ramify.control.ControlRole.osId(user, flag);
   }
 }

@@ -1,22 +1,22 @@
 package io.ramify.cli;
 
+import io.ramify.common.server.ServerOptions;
 import io.ramify.control.ControlConfig;
+import io.ramify.control.ControlRole;
 import io.ramify.control.ControlServer;
 import io.ramify.proxy.ProxyConfig;
-import io.ramify.wal.client.WalCluster;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code ramify control}: the control plane (REST API, branch operations, computes) until stopped. */
+/**
+ * {@code ramify control}: the control plane (REST API, branch operations, computes) until stopped.
+ * Its configuration is {@link ControlRole#config}'s and {@link ControlRole#proxy}'s, from these options.
+ */
 @Command(name = "control", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
     description = {
         "Runs the control plane: the REST API (GET /v1/openapi.json describes it) over the branch catalog,",
@@ -39,11 +39,11 @@ public final class ControlCommand implements Callable<Integer> {
   String pageStores;
 
   @Option(names = "--listen", paramLabel = "HOST:PORT", description = "API address (default: ${DEFAULT-VALUE}).")
-  String listen = "127.0.0.1:8470";
+  String listen = ControlRole.LISTEN_DEFAULT;
 
   @Option(names = "--proxy-listen", paramLabel = "HOST:PORT",
       description = "Postgres front door for every branch (wakes suspended computes); 'off' disables it (default: ${DEFAULT-VALUE}).")
-  String proxyListen = "127.0.0.1:6432";
+  String proxyListen = ControlRole.PROXY_LISTEN_DEFAULT;
 
   @Option(names = "--proxy-tls-cert", paramLabel = "PEM", description = "Certificate chain for TLS at the proxy.")
   Path tlsCert;
@@ -64,63 +64,28 @@ public final class ControlCommand implements Callable<Integer> {
 
   @Option(names = "--compute-port-base", paramLabel = "PORT",
       description = "Computes take the first free port from here (default: ${DEFAULT-VALUE}).")
-  int computePortBase = 25433;
+  int computePortBase = ControlRole.COMPUTE_PORT_BASE_DEFAULT;
 
   @Option(names = "--os-user", paramLabel = "USER", description = "OS user Postgres runs as (default: ${DEFAULT-VALUE}).")
   String osUser = "postgres";
 
+  @Option(names = "--proxy-wake-timeout-ms", paramLabel = "MS",
+      description = "How long the proxy holds a client while it starts or wakes the branch's compute "
+          + "(default: ${DEFAULT-VALUE}).")
+  long proxyWakeTimeoutMs = ProxyConfig.WAKE_TIMEOUT_DEFAULT.toMillis();
+
+  @Option(names = "--idle-check-ms", paramLabel = "MS",
+      description = "Pause between checks for idle computes to suspend (default: ${DEFAULT-VALUE}).")
+  long idleCheckMs = ControlServer.IDLE_CHECK_INTERVAL.toMillis();
+
   @Override
   public Integer call() throws Exception {
-    ControlConfig cfg;
-    String host;
-    int port;
-    try {
-      List<WalCluster.Node> nodes = WalCluster.parseNodes(walNodes);
-      WalCluster cluster = new WalCluster(walClusterName, nodes, walGroups == null ? nodes.size() : walGroups);
-      int colon = listen.lastIndexOf(':');
-      if (colon < 0) {
-        throw new IllegalArgumentException("--listen must be HOST:PORT, not '" + listen + "'");
-      }
-      host = listen.substring(0, colon);
-      port = Integer.parseInt(listen.substring(colon + 1));
-      Files.createDirectories(computeDir);
-      cfg = new ControlConfig(cluster, Arrays.stream(pageStores.split(",")).map(String::trim).toList(), computeDir,
-          computeHost, computePortBase, osUser, ComputeCommand.osId(osUser, "-u"), ComputeCommand.osId(osUser, "-g"));
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
-    ProxyConfig proxy = null;
-    if (!proxyListen.equals("off")) {
-      int c = proxyListen.lastIndexOf(':');
-      if (c < 0) {
-        throw new ParameterException(spec.commandLine(), "--proxy-listen must be HOST:PORT or off");
-      }
-      proxy = ProxyConfig.of(proxyListen.substring(0, c), Integer.parseInt(proxyListen.substring(c + 1)),
-          defaultProject);
-      if ((tlsCert == null) != (tlsKey == null)) {
-        throw new ParameterException(spec.commandLine(), "give both --proxy-tls-cert and --proxy-tls-key, or neither");
-      }
-      if (tlsCert != null) {
-        try {
-          proxy = proxy.withTls(tlsCert.toFile(), tlsKey.toFile());
-        } catch (IllegalArgumentException e) {
-          throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
-      }
-    }
-    ControlServer server = ControlServer.start(cfg, host, port, proxy, ControlServer.IDLE_CHECK_INTERVAL);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        server.close();
-      } catch (Exception e) {
-        System.err.println("error while stopping the control plane: " + e.getMessage());
-      }
-      stopped.countDown();
-    }, "shutdown"));
-    System.out.printf("control plane ready: API http://%s:%d/v1, proxy %s%n", host, server.port(),
-        server.proxyPort() < 0 ? "off" : proxyListen.substring(0, proxyListen.lastIndexOf(':')) + ":" + server.proxyPort());
-    stopped.await();
-    return 0;
+    ServerOptions o = ServerCommands.options(spec);
+    ControlConfig cfg = ServerCommands.config(spec, o, ControlRole::config);
+    ProxyConfig proxy = ServerCommands.config(spec, o, ControlRole::proxy);
+    ControlRole.HostPort api = ServerCommands.config(spec, o, x -> ControlRole.HostPort.parse("listen", x.string("listen")));
+    ControlServer server = ControlServer.start(cfg, api.host(), api.port(), proxy, Duration.ofMillis(idleCheckMs));
+    return ServerCommands.runUntilStopped(server, s -> "control plane: API http://" + api.host() + ":" + s.port()
+        + "/v1, proxy " + (proxy == null ? "off" : proxy.host() + ":" + s.proxyPort()), "the control plane");
   }
 }

@@ -1,5 +1,6 @@
 package io.ramify.cli;
 
+import io.ramify.cluster.LocalCluster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,7 +16,8 @@ import java.util.Properties;
  * The layout of a one-machine Ramify under one data directory ({@code ramify up}/{@code down}):
  * the chosen ports in {@code ramify.properties} (kept, so a restart finds the same cluster), each
  * process's pid in {@code run/NAME.pid} and log in {@code logs/NAME.log}, data in one directory
- * per process.
+ * per process. The local-cluster fixture ({@link LocalCluster}) names the processes, their
+ * directories and logs the same way, and starts them.
  */
 final class Local {
   static final String CLUSTER = "ramify";
@@ -87,12 +89,26 @@ final class Local {
     }
   }
 
-  int walPort(int i) {
-    return Integer.parseInt(props.getProperty("wal.n" + i + ".port"));
-  }
-
-  int shardPort(int s) {
-    return Integer.parseInt(props.getProperty("shard." + s + ".port"));
+  /**
+   * The ports of this installation by the local-cluster fixture's keys ({@code wal.n0.port},
+   * {@code shard.1.port}, {@code api.port}, {@code proxy.port}); metrics ports are not kept: 0, a
+   * free one at each start.
+   */
+  LocalCluster.Ports ports() {
+    return (key, preferred) -> {
+      if (key.endsWith(".metrics-port")) {
+        return 0;
+      }
+      if (key.equals("proxy.port")) {
+        return proxyPort();
+      }
+      String v = props.getProperty(key);
+      if (v == null) {
+        throw new UserError("no " + key + " in " + file() + " (`ramify up` writes every port there on its first run; "
+            + "add it, or start a new installation in another --data-dir)");
+      }
+      return Integer.parseInt(v.trim());
+    };
   }
 
   int apiPort() {
@@ -103,24 +119,12 @@ final class Local {
     return Integer.parseInt(props.getProperty("proxy.port", Integer.toString(PROXY_PORT)));
   }
 
+  String computePortBase() {
+    return props.getProperty("compute.port.base", Integer.toString(COMPUTE_PORT));
+  }
+
   String api() {
     return "http://127.0.0.1:" + apiPort();
-  }
-
-  String walNodes() {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < WAL_NODES; i++) {
-      b.append(b.isEmpty() ? "" : ",").append("n").append(i).append("=127.0.0.1:").append(walPort(i));
-    }
-    return b.toString();
-  }
-
-  String pageStores() {
-    StringBuilder b = new StringBuilder();
-    for (int s = 0; s < SHARDS; s++) {
-      b.append(b.isEmpty() ? "" : ",").append("127.0.0.1:").append(shardPort(s));
-    }
-    return b.toString();
   }
 
   Path pidFile(String name) {

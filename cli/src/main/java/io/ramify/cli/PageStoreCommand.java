@@ -1,21 +1,19 @@
 package io.ramify.cli;
 
 import io.ramify.pagestore.server.PageStoreConfig;
+import io.ramify.pagestore.server.PageStoreRole;
 import io.ramify.pagestore.server.PageStoreServer;
-import io.ramify.wal.client.WalCluster;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code ramify page-store}: runs one page-store shard until it is stopped (SIGTERM or Ctrl-C). */
+/**
+ * {@code ramify page-store}: runs one page-store shard until it is stopped (SIGTERM or Ctrl-C). Its
+ * configuration is {@link PageStoreRole#config}'s, from these options.
+ */
 @Command(name = "page-store", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
     description = {
         "Runs one page-store shard: pulls its share of every timeline's ops from ratis-wal into RocksDB,",
@@ -79,30 +77,9 @@ public final class PageStoreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PageStoreConfig cfg;
-    try {
-      List<WalCluster.Node> ns = WalCluster.parseNodes(walNodes);
-      WalCluster wal = new WalCluster(walClusterName, ns, walGroups == null ? ns.size() : walGroups);
-      cfg = new PageStoreConfig(shard, of, wal, dataDir, host, port, metricsPort, opsPerPull,
-          PageStoreConfig.Defaults.BYTES_PER_PULL_MAX, PageStoreConfig.Defaults.POLL_MIN,
-          PageStoreConfig.Defaults.POLL_MAX, PageStoreConfig.Defaults.WAL_BACKOFF_MAX, Duration.ofMillis(readWaitMs),
-          Duration.ofMinutes(historyWindowMinutes), Duration.ofSeconds(gcIntervalSeconds));
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
-    PageStoreServer server = PageStoreServer.start(cfg);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        server.close();
-      } catch (IOException e) {
-        System.err.println("error while stopping: " + e);
-      }
-      stopped.countDown();
-    }, "shutdown"));
-    System.out.printf("page-store shard %d of %d up: grpc %s:%d, metrics %s%n", shard, of, host, server.port(),
-        server.metricsPort() < 0 ? "off" : "http://" + host + ":" + server.metricsPort());
-    stopped.await();
-    return 0;
+    PageStoreConfig cfg = ServerCommands.config(spec, ServerCommands.options(spec), PageStoreRole::config);
+    return ServerCommands.runUntilStopped(PageStoreServer.start(cfg), server -> "page-store shard " + shard + " of "
+        + of + ": grpc " + host + ":" + server.port() + ", metrics " + (server.metricsPort() < 0 ? "off" : "http://"
+        + host + ":" + server.metricsPort()), "the shard");
   }
 }

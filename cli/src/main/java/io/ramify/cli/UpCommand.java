@@ -1,16 +1,28 @@
 package io.ramify.cli;
 
+import io.ramify.cluster.Launcher;
+import io.ramify.cluster.LocalCluster;
+import io.ramify.cluster.Part;
+import io.ramify.common.AotCache;
+import io.ramify.common.ServerJvm;
 import io.ramify.control.Views;
 import io.ramify.control.client.ApiClient;
 import io.ramify.control.http.ApiException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.time.Duration;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,7 +30,10 @@ import picocli.CommandLine.Option;
 /**
  * {@code ramify up}: the whole system on this machine, on loopback: 3 ratis-wal nodes (which host
  * the catalog too), 2 page-store shards and the control plane, each its own process under
- * {@code --data-dir}, then the project {@code app} with the compute of {@code main}.
+ * {@code --data-dir}, then the project {@code app} with the compute of {@code main}. The processes
+ * are the parts of a {@link LocalCluster} (the fixture tests and benchmarks start clusters with),
+ * each started as {@code ramify ROLE …} by {@link #launcher}; {@code up} adds the installation
+ * ({@link Local}: kept ports, pid files), the per-role AOT caches, and the project and its compute.
  */
 @Command(name = "up", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
     description = {
@@ -28,9 +43,6 @@ import picocli.CommandLine.Option;
         "one Postgres port (the proxy, 6432) for every branch, by options=endpoint=BRANCH.",
         "Running it again resumes whatever is not running, with the data intact. Stop with `ramify down`."})
 public final class UpCommand implements Callable<Integer> {
-  /** Bound on each process becoming ready (a first start of ratis-wal elects leaders for 4 groups). */
-  static final Duration READY_WAIT_MAX = Duration.ofMinutes(3);
-
   /** Where everything lives (default: $RAMIFY_DATA_DIR or ./.ramify); the OS user must be able to traverse it. */
   @Mixin DataDirOption dataDir = new DataDirOption();
 
@@ -45,20 +57,27 @@ public final class UpCommand implements Callable<Integer> {
           + "written when `ramify down` stops it: later starts load classes and profiles from it (default: on)."})
   boolean aotCache = true;
 
-  /** How long a process this {@code up} started may take to stop when {@code up} fails, before it is killed. */
-  static final Duration STOP_ON_FAILURE_MAX = Duration.ofSeconds(60);
+  /** The fixture's progress line for a process it started: {@code starting NAME (pid N, log …)}. */
+  private static final Pattern STARTING = Pattern.compile("^starting (\\S+) \\(pid (\\d+),");
 
-  /** The processes this run started, in start order: a failed {@code up} stops them. */
-  private final List<Started> started = new ArrayList<>();
+  /** The cluster of this run, once built: a failed or interrupted {@code up} stops the parts it started. */
+  private volatile LocalCluster cluster;
 
-  private record Started(String name, Process process) { }
+  /** Set by Ctrl-C or SIGTERM: the hook stops what this run started, and the start's failure is no news. */
+  private volatile boolean interrupted;
+
+  /** The pid written to {@code run/NAME.pid} for each process this run started. */
+  private final Map<String, Long> pidsWritten = new HashMap<>();
 
   @Override
   public Integer call() throws Exception {
     // Before anything is created or started: a missing package is one line with the command to run.
     Prerequisites.check(osUser);
     Local local = new Local(dataDir.path());
-    Thread onSignal = new Thread(() -> stopStarted(local, "interrupted"), "up-interrupted");
+    Thread onSignal = new Thread(() -> {
+      interrupted = true;
+      stopStarted(local, "interrupted");
+    }, "up-interrupted");
     Runtime.getRuntime().addShutdownHook(onSignal);
     try {
       int code = up(local);
@@ -84,30 +103,35 @@ public final class UpCommand implements Callable<Integer> {
 
   /**
    * Stops the processes this run started (a failed or interrupted {@code up}), newest first, as
-   * {@code down} does; processes that were running before this {@code up} stay.
+   * {@code down} does, and removes their pid files; processes that were running before this
+   * {@code up} stay. (A part that fails to start has the fixture stop the others first.)
    */
-  private synchronized void stopStarted(Local local, String why) {
-    for (int i = started.size() - 1; i >= 0; i--) {
-      Started s = started.get(i);
-      if (s.process().isAlive()) {
-        step(why + ": stopping " + s.name() + " (pid " + s.process().pid() + ")");
-        s.process().destroy();
+  private void stopStarted(Local local, String why) {
+    LocalCluster c = cluster;
+    if (c == null) {
+      return;
+    }
+    List<Part> parts = c.parts();
+    for (int i = parts.size() - 1; i >= 0; i--) {
+      Part p = parts.get(i);
+      if (!p.startedHere()) {
+        continue;
+      }
+      Optional<ProcessHandle> h = p.process();
+      if (h.isPresent()) {
+        step(why + ": stopping " + p.name() + " (pid " + h.get().pid() + ")");
         try {
-          if (!s.process().waitFor(STOP_ON_FAILURE_MAX.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-            s.process().destroyForcibly().waitFor();
-          }
-        } catch (InterruptedException e) {
-          s.process().destroyForcibly();
-          Thread.currentThread().interrupt();
+          p.stop();
+        } catch (IOException | RuntimeException e) {
+          step("stopping " + p.name() + " failed: " + e.getMessage());
         }
       }
       try {
-        Files.deleteIfExists(local.pidFile(s.name()));
+        Files.deleteIfExists(local.pidFile(p.name()));
       } catch (IOException e) {
-        step("cannot delete " + local.pidFile(s.name()) + ": " + e.getMessage());
+        step("cannot delete " + local.pidFile(p.name()) + ": " + e.getMessage());
       }
     }
-    started.clear();
   }
 
   private int up(Local local) throws Exception {
@@ -121,30 +145,25 @@ public final class UpCommand implements Callable<Integer> {
     }
     checkTraversable(local.dir);
     Path computes = Files.createDirectories(local.dir.resolve("computes"));
-    Files.setPosixFilePermissions(computes, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-    // All WAL nodes at once: a restarting Raft node may need its peers before it is up.
-    List<Runnable> waits = new ArrayList<>();
-    for (int i = 0; i < Local.WAL_NODES; i++) {
-      waits.add(spawn(local, "wal-n" + i, List.of("wal-server", "--node-id", "n" + i, "--nodes", local.walNodes(),
-          "--cluster-name", Local.CLUSTER, "--data-dir", local.dir.resolve("wal-n" + i).toString(),
-          "--metrics-port", "0"), "ratis-wal node n" + i + " up", "-Xmx1g"));
+    Files.setPosixFilePermissions(computes, PosixFilePermissions.fromString("rwxr-xr-x"));
+    cluster = LocalCluster.builder(local.dir).name(Local.CLUSTER).walNodes(Local.WAL_NODES, 0).catalog()
+        .shards(Local.SHARDS).control(computes).proxy().controlOption("default-project", project)
+        .controlOption("compute-port-base", local.computePortBase()).controlOption("os-user", osUser)
+        .allProcesses().launcher(launcher(local)).ports(local.ports()).logs(local.dir.resolve("logs"))
+        .balanceLeaders().alreadyRunning(name -> running(local, name)).progress(s -> progress(local, s)).build();
+    try {
+      cluster.start();
+    } catch (FileAlreadyExistsException e) {
+      throw new UserError("cannot create the directory " + e.getFile() + ": a file is in its place", e);
+    } catch (IOException e) {
+      // A part that exited or was not ready: the fixture's message names it, its reason and its log.
+      throw new UserError(interrupted ? "interrupted: stopped what this `up` had started" : e.getMessage(), e);
     }
-    for (Runnable w : waits) {
-      w.run();
+    for (Part p : cluster.parts()) {
+      if (p.startedHere()) {
+        p.process().ifPresent(h -> writePid(local, p.name(), h.pid()));
+      }
     }
-    balanceWalLeaders(local);
-    for (int s = 0; s < Local.SHARDS; s++) {
-      start(local, "page-store-" + s, List.of("page-store", "--shard", Integer.toString(s), "--of",
-          Integer.toString(Local.SHARDS), "--wal-nodes", local.walNodes(), "--wal-cluster-name", Local.CLUSTER,
-          "--data-dir", local.dir.resolve("page-store-" + s).toString(), "--port", Integer.toString(local.shardPort(s)),
-          "--metrics-port", "0"), " up: grpc ", "-Xmx1g");
-    }
-    start(local, "control", List.of("control", "--wal-nodes", local.walNodes(), "--wal-cluster-name", Local.CLUSTER,
-        "--page-stores", local.pageStores(), "--listen", "127.0.0.1:" + local.apiPort(), "--proxy-listen",
-        "127.0.0.1:" + local.proxyPort(), "--default-project", project, "--compute-dir",
-        computes.toString(), "--compute-port-base", local.props.getProperty("compute.port.base"), "--os-user", osUser),
-        "control plane ready", "-Xmx2g");
-
     ApiClient api = new ApiClient(local.api());
     try {
       api.get("/v1/projects/" + ApiClient.seg(project), Views.Project.class);
@@ -156,10 +175,14 @@ public final class UpCommand implements Callable<Integer> {
       api.post("/v1/projects", new Views.CreateProject(project, null), Views.ProjectCreated.class);
     }
     step("starting the compute of " + project + "/main (the first start runs initdb -k: up to a minute)");
-    Views.Branch main = api.post("/v1/projects/" + ApiClient.seg(project) + "/branches/main/compute/start", null,
-        Views.Branch.class);
-    String uri = "postgresql://postgres@127.0.0.1:" + local.proxyPort() + "/postgres?options=endpoint%3Dmain";
+    api.post("/v1/projects/" + ApiClient.seg(project) + "/branches/main/compute/start", null, Views.Branch.class);
     step(String.format("ready in %.1f s", (System.nanoTime() - t0) / 1e9));
+    printInstructions(local);
+    return 0;
+  }
+
+  private void printInstructions(Local local) {
+    String uri = "postgresql://postgres@127.0.0.1:" + local.proxyPort() + "/postgres?options=endpoint%3Dmain";
     System.out.println();
     System.out.println("Ramify is up. API: " + local.api() + "/v1 (OpenAPI: " + local.api() + "/v1/openapi.json)");
     System.out.println("main:   psql \"" + uri + "\"");
@@ -170,106 +193,67 @@ public final class UpCommand implements Callable<Integer> {
     System.out.println("  bin/ramify branch create dev");
     System.out.println("  psql \"$(bin/ramify connect dev)\"     # the proxy starts dev's compute on connect");
     System.out.println("Stop everything: bin/ramify down" + dataDir.asOption());
-    return 0;
   }
 
-  /** How long {@code up} waits for the ratis-wal groups to be led by their preferred nodes. */
-  static final java.time.Duration LEADER_BALANCE_MAX = java.time.Duration.ofSeconds(30);
+  /**
+   * How {@code up} starts a part: {@code setsid} (Ctrl-C at {@code up} must not reach the servers),
+   * the role's heap, {@link ServerJvm#OPTIONS}, its role's AOT cache, then {@code ramify ROLE
+   * OPTIONS --debug} (a server's stderr is its log: an error there comes with its stack trace).
+   */
+  Launcher launcher(Local local) {
+    String classPath = System.getProperty("java.class.path");
+    return (part, role, args) -> {
+      List<String> jvm = new ArrayList<>(ServerJvm.OPTIONS);
+      if (aotCache) {
+        // One cache per role (wal, page-store, control); the role's first server trains it.
+        String cacheRole = part.replaceFirst("-n?\\d+$", "");
+        jvm.addAll(AotCache.options(local.dir.resolve("aot"), cacheRole, classPath, part.equals(cacheRole)
+            || part.endsWith("0")));
+      }
+      List<String> cmd = new ArrayList<>(List.of("setsid"));
+      cmd.addAll(Launcher.java(Ramify.class.getName(), jvm, List.of("--debug")).command(part, role, args));
+      return cmd;
+    };
+  }
+
+  /** The process recorded in {@code run/NAME.pid}, if it still runs: the fixture adopts it instead of starting one. */
+  private static Optional<ProcessHandle> running(Local local, String name) {
+    try {
+      return local.running(name);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   /**
-   * Spreads the ratis-wal groups' leaders over the nodes (group g on node g mod 3): a leader
-   * spends about twice a follower's CPU per commit. Not balanced is no error; the cluster works.
+   * A step of the fixture, as an {@code [up]} line; a process it started gets its pid file at once,
+   * so that {@code ramify down} finds it even if this {@code up} dies before the end.
    */
-  private void balanceWalLeaders(Local local) throws InterruptedException {
-    java.util.List<io.ramify.wal.client.WalCluster.Node> nodes = io.ramify.wal.client.WalCluster.parseNodes(
-        local.walNodes());
-    var cluster = new io.ramify.wal.client.WalCluster(Local.CLUSTER, nodes, nodes.size());
-    try (var wal = io.ramify.wal.client.WalClient.connect(cluster, io.ramify.wal.client.WalClientConfig.DEFAULT)) {
-      if (wal.awaitBalancedLeaders(LEADER_BALANCE_MAX)) {
-        step("ratis-wal leaders spread over the nodes");
-      } else {
-        step("ratis-wal leaders not all on their preferred nodes after " + LEADER_BALANCE_MAX.toSeconds()
-            + " s (the cluster works; one node does more of the work)");
-      }
-    } catch (java.io.IOException e) {
-      step("ratis-wal client did not close cleanly: " + e.getMessage());
+  private void progress(Local local, String s) {
+    String failed = "start failed: ";
+    step(s.startsWith(failed) ? (interrupted ? "interrupted: " : "up failed: ") + s.substring(failed.length()) : s);
+    Matcher m = STARTING.matcher(s);
+    if (m.find()) {
+      writePid(local, m.group(1), Long.parseLong(m.group(2)));
+    }
+  }
+
+  private synchronized void writePid(Local local, String name, long pid) {
+    if (Long.valueOf(pid).equals(pidsWritten.get(name))) {
+      return;
+    }
+    try {
+      Files.createDirectories(local.pidFile(name).getParent());
+      Files.writeString(local.pidFile(name), Long.toString(pid));
+      pidsWritten.put(name, pid);
+    } catch (IOException e) {
+      step("cannot write " + local.pidFile(name) + ": " + e.getMessage() + " (`ramify down` will not find " + name
+          + ")");
     }
   }
 
   private static void step(String s) {
     System.err.println("[up] " + s);
-  }
-
-  /** Starts a process unless it runs; waits until its log says {@code readyText}. */
-  private void start(Local local, String name, List<String> args, String readyText, String heap)
-      throws IOException, InterruptedException {
-    spawn(local, name, args, readyText, heap).run();
-  }
-
-  /** Starts a process unless it runs; the returned wait returns once its log says {@code readyText}. */
-  private Runnable spawn(Local local, String name, List<String> args, String readyText, String heap)
-      throws IOException {
-    if (local.running(name).isPresent()) {
-      step(name + " is running (pid " + local.running(name).get().pid() + ")");
-      return () -> { };
-    }
-    Path log = local.log(name);
-    long before = Files.exists(log) ? Files.size(log) : 0;
-    List<String> cmd = new ArrayList<>(List.of("setsid", Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", heap));
-    cmd.addAll(io.ramify.common.ServerJvm.OPTIONS);
-    if (aotCache) {
-      // One cache per role (wal, page-store, control); the role's first server trains it.
-      String role = name.replaceFirst("-n?\\d+$", "");
-      cmd.addAll(io.ramify.common.AotCache.options(local.dir.resolve("aot"), role,
-          System.getProperty("java.class.path"), name.equals(role) || name.endsWith("0")));
-    }
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Ramify.class.getName()));
-    cmd.addAll(args);
-    cmd.add("--debug"); // a server's stderr is its log: an error there comes with its stack trace
-    Process p;
-    synchronized (this) {
-      p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
-          Path.of("/dev/null").toFile())).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-      started.add(new Started(name, p));
-    }
-    Files.writeString(local.pidFile(name), Long.toString(p.pid()));
-    step("starting " + name + " (pid " + p.pid() + ", log " + log + ")");
-    long deadline = System.nanoTime() + READY_WAIT_MAX.toNanos();
-    return () -> {
-      try {
-        while (true) {
-          String text = Files.readString(log);
-          if (text.length() > before && text.substring((int) before).contains(readyText)) {
-            return;
-          }
-          if (!p.isAlive()) {
-            throw new UserError(name + " exited with " + p.exitValue() + " while starting: "
-                + cause(text.substring((int) Math.min(before, text.length()))) + " (its log: " + log + ")");
-          }
-          if (System.nanoTime() > deadline) {
-            throw new UserError(name + " not ready after " + READY_WAIT_MAX.toSeconds() + " s; see its log " + log);
-          }
-          Thread.sleep(100);
-        }
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted", e);
-      }
-    };
-  }
-
-  /** The line of a failed process's log that says why: its last {@code error: } line, else its last line. */
-  static String cause(String log) {
-    List<String> lines = log.lines().filter(l -> !l.isBlank()).toList();
-    for (int i = lines.size() - 1; i >= 0; i--) {
-      if (lines.get(i).startsWith("error: ")) {
-        return lines.get(i).substring("error: ".length());
-      }
-    }
-    return lines.isEmpty() ? "(its log is empty)" : lines.get(lines.size() - 1).strip();
   }
 
   private void checkTraversable(Path dir) throws IOException {

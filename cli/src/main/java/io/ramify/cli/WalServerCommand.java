@@ -1,18 +1,20 @@
 package io.ramify.cli;
 
 import io.ramify.catalog.server.CatalogHosting;
+import io.ramify.raft.host.HostedGroup;
 import io.ramify.wal.client.WalCluster;
 import io.ramify.wal.server.WalServer;
 import io.ramify.wal.server.WalServerConfig;
+import io.ramify.wal.server.WalServerRole;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -21,7 +23,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code ramify wal-server}: runs one ratis-wal node until it is stopped (SIGTERM or Ctrl-C). Every
- * node also hosts the branch catalog's Raft group.
+ * node also hosts the branch catalog's Raft group ({@code --host catalog}, the default). Its
+ * configuration is {@link WalServerRole#config}'s, from these options.
  */
 @Command(name = "wal-server", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
     description = {
@@ -72,6 +75,15 @@ public final class WalServerCommand implements Callable<Integer> {
       description = "Lower bound of the randomised Raft election timeout (default: ${DEFAULT-VALUE}).")
   long electionTimeoutMinMs = WalServerConfig.Defaults.ELECTION_TIMEOUT_MIN.toMillis();
 
+  @Option(names = "--segment-size-max-bytes", paramLabel = "BYTES",
+      description = "Size at which a Raft log segment is closed and a new one begun (default: ${DEFAULT-VALUE}).")
+  long segmentSizeMaxBytes = WalServerConfig.Defaults.SEGMENT_SIZE_MAX_BYTES;
+
+  @Option(names = "--host", paramLabel = "GROUP,...",
+      description = "Raft groups this node hosts beside the WAL groups; 'none' for none (default: ${DEFAULT-VALUE}: "
+          + "the branch catalog's, which every node of a Ramify cluster hosts).")
+  String host = CatalogHosting.NAME;
+
   @Override
   public Integer call() throws Exception {
     applyConfigFile();
@@ -79,32 +91,32 @@ public final class WalServerCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--node-id, --nodes and --data-dir are required "
           + "(on the command line or in --config)");
     }
-    List<WalCluster.Node> ns;
-    WalServerConfig cfg;
-    try {
-      ns = WalCluster.parseNodes(nodes);
-      WalCluster cluster = new WalCluster(clusterName, ns, groups == null ? ns.size() : groups);
-      cfg = new WalServerConfig(cluster, nodeId, dataDir, metricsPort, snapshotEveryEntries,
-          Duration.ofMillis(electionTimeoutMinMs), WalServerConfig.Defaults.SEGMENT_SIZE_MAX_BYTES)
-          .withHostedGroup(CatalogHosting.hostedOn(cluster));
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
+    if (host.equals("none")) {
+      host = ""; // the role hosts the groups named, here none
     }
-    WalServer server = WalServer.start(cfg);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        server.close();
-      } catch (IOException e) {
-        System.err.println("error while stopping: " + e);
-      }
-      stopped.countDown();
-    }, "shutdown"));
-    System.out.printf("ratis-wal node %s up (with the branch catalog): raft %s, metrics %s%n", nodeId,
-        cfg.cluster().node(nodeId).address(),
-        server.metricsPort() < 0 ? "off" : "http://" + cfg.cluster().node(nodeId).host() + ":" + server.metricsPort());
-    stopped.await();
-    return 0;
+    WalServerConfig cfg = ServerCommands.config(spec, ServerCommands.options(spec), WalServerRole::config);
+    List<String> hosted = cfg.hostedGroups().stream().map(HostedGroup::name).toList();
+    WalCluster.Node me = cfg.cluster().node(nodeId);
+    checkRaftPortFree(me);
+    return ServerCommands.runUntilStopped(WalServer.start(cfg), server -> "ratis-wal node " + nodeId
+        + (hosted.isEmpty() ? "" : hosted.equals(List.of(CatalogHosting.NAME)) ? " (with the branch catalog)"
+        : " (hosting " + String.join(", ", hosted) + ")") + ": raft " + me.address() + ", metrics "
+        + (server.metricsPort() < 0 ? "off" : "http://" + me.host() + ":" + server.metricsPort()), "the node");
+  }
+
+  /**
+   * Fails with one line when another process listens on the node's Raft port: Ratis would end the
+   * JVM on its own (exit 1, a stack trace in the log and no {@code error:} line). Ratis binds every
+   * interface, so the check does too. (A race with another process remains; then Ratis reports it.)
+   */
+  private static void checkRaftPortFree(WalCluster.Node me) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress(me.port()));
+    } catch (IOException e) {
+      throw new UserError("the Raft port " + me.port() + " of ratis-wal node " + me.id() + " (in --nodes) is taken: "
+          + e.getMessage() + "; stop what listens there, or give the node another port on every node");
+    }
   }
 
   /** Fills options not given on the command line from the config file. */

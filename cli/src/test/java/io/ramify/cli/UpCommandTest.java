@@ -4,10 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ramify.cluster.FreePorts;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
@@ -64,12 +68,17 @@ class UpCommandTest {
   }
 
   /**
-   * A real {@code up} whose first ratis-wal node cannot start (its data directory is a file): the
-   * other two nodes were started, and {@code up} must stop them, leave no pid files and print one
-   * error line with the node's reason. Negative controls, tried: with the catch in
-   * {@code UpCommand.call()} not calling {@code stopStarted}, the test failed (no "stopping" lines);
-   * with {@code stopStarted} printing them but not signalling, it failed with "still running:
-   * [n1's pid, n2's pid]" (and killed them in its finally).
+   * A real {@code up} whose first ratis-wal node cannot start (another process listens on its Raft
+   * port, named in the installation's port file): the other two nodes were started, and {@code up}
+   * must stop them, leave no pid files and print one error line with the node's reason. (Before
+   * {@code up} started its parts through the local-cluster fixture, the node's data directory was a
+   * file here; the fixture now creates the data directories itself, before it starts a process, so
+   * that case fails before anything starts: {@link #aFileInPlaceOfADataDirectoryStopsUpBeforeItStartsAnything}.)
+   * The fixture stops the nodes it started; {@code UpCommand.stopStarted} removes their pid files.
+   * Negative controls, tried: with the catch in {@code UpCommand.call()} not calling
+   * {@code stopStarted}, the test failed with the three pid files left in {@code run}; before the
+   * fixture, with {@code stopStarted} not called, it failed for want of the "stopping" lines, and
+   * with it printing them but not signalling, with "still running: [n1's pid, n2's pid]".
    */
   @Test
   void aFailedUpStopsWhatItStarted() throws Exception {
@@ -78,8 +87,11 @@ class UpCommandTest {
     Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
     Path dir = tmp.resolve("inst");
     Files.createDirectories(dir);
-    Files.writeString(dir.resolve("wal-n0"), "not a directory");
-    Cli.Result r = Cli.run(tmp, Map.of(), List.of(), "up", "--data-dir", dir.toString(), "--no-aot-cache");
+    Cli.Result r;
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      writePorts(dir, taken.getLocalPort());
+      r = Cli.run(tmp, Map.of(), List.of(), "up", "--data-dir", dir.toString(), "--no-aot-cache");
+    }
     Matcher m = Pattern.compile("\\[up] starting (\\S+) \\(pid (\\d+),").matcher(r.err());
     List<ProcessHandle> started = new java.util.ArrayList<>();
     while (m.find()) {
@@ -90,6 +102,7 @@ class UpCommandTest {
       List<String> errors = r.errLines().stream().filter(l -> !l.startsWith("[up] ")).toList();
       assertEquals(1, errors.size(), r::toString);
       assertTrue(errors.get(0).startsWith("error: wal-n0 exited with 1 while starting: "), r::toString);
+      assertTrue(errors.get(0).contains("the Raft port "), r::toString);
       assertTrue(r.err().contains("[up] up failed: stopping wal-n2"), r::toString);
       assertTrue(r.err().contains("[up] up failed: stopping wal-n1"), r::toString);
       assertTrue(started.stream().noneMatch(ProcessHandle::isAlive), () -> "still running: " + started + "\n" + r);
@@ -98,6 +111,42 @@ class UpCommandTest {
       }
     } finally {
       started.forEach(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  /**
+   * A file where a ratis-wal node's data directory must be: one error line naming it, exit 1, and
+   * no process started (the fixture creates the first node's directory before it starts any).
+   */
+  @Test
+  void aFileInPlaceOfADataDirectoryStopsUpBeforeItStartsAnything() throws Exception {
+    Assumptions.assumeTrue(Prerequisites.missing("postgres").isEmpty(), "prerequisites missing: "
+        + Prerequisites.missing("postgres") + " (bin/prerequisites installs them)");
+    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    Path dir = tmp.resolve("inst");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("wal-n0"), "not a directory");
+    Cli.Result r = Cli.run(tmp, Map.of(), List.of(), "up", "--data-dir", dir.toString(), "--no-aot-cache");
+    assertEquals(1, r.code(), r::toString);
+    List<String> errors = r.errLines().stream().filter(l -> !l.startsWith("[up] ")).toList();
+    assertEquals(List.of("error: cannot create the directory " + dir.resolve("wal-n0") + ": a file is in its place"),
+        errors, r::toString);
+    assertFalse(r.err().contains("[up] starting "), r::toString);
+    try (var pids = Files.list(dir.resolve("run"))) {
+      assertEquals(List.of(), pids.toList());
+    }
+  }
+
+  /** A port file as the first {@code up} writes it, with wal-n0's Raft port {@code walN0Port} and free ports else. */
+  private static void writePorts(Path dir, int walN0Port) throws java.io.IOException {
+    Properties p = new Properties();
+    p.setProperty("wal.n0.port", Integer.toString(walN0Port));
+    for (String key : List.of("wal.n1.port", "wal.n2.port", "shard.0.port", "shard.1.port", "api.port", "proxy.port")) {
+      p.setProperty(key, Integer.toString(FreePorts.next()));
+    }
+    p.setProperty("compute.port.base", Integer.toString(Local.COMPUTE_PORT));
+    try (var out = Files.newOutputStream(dir.resolve("ramify.properties"))) {
+      p.store(out, "UpCommandTest");
     }
   }
 }

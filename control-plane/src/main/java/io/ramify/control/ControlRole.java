@@ -18,8 +18,9 @@ import java.util.Set;
  */
 public final class ControlRole implements ServerRole {
   public static final String NAME = "control";
-  static final Set<String> OPTIONS = Set.of("wal-nodes", "wal-cluster-name", "wal-groups", "page-stores", "listen",
-      "proxy-listen", "proxy-tls-cert", "proxy-tls-key", "proxy-wake-timeout-ms", "default-project", "compute-dir",
+  /** The options it takes: {@code ramify control}'s long option names. */
+  public static final Set<String> OPTIONS = Set.of("wal-nodes", "wal-cluster-name", "wal-groups", "page-stores",
+      "listen", "proxy-listen", "proxy-tls-cert", "proxy-tls-key", "proxy-wake-timeout-ms", "default-project", "compute-dir",
       "compute-host", "compute-port-base", "os-user", "idle-check-ms");
   public static final String LISTEN_DEFAULT = "127.0.0.1:8470";
   public static final String PROXY_LISTEN_DEFAULT = "127.0.0.1:6432";
@@ -61,7 +62,11 @@ public final class ControlRole implements ServerRole {
     };
   }
 
-  static ControlConfig config(ServerOptions o) throws IOException {
+  /**
+   * The control plane's configuration (it creates {@code compute-dir}); an option out of range is an
+   * {@link IllegalArgumentException} naming it.
+   */
+  public static ControlConfig config(ServerOptions o) throws IOException {
     List<WalCluster.Node> nodes = WalCluster.parseNodes(o.string("wal-nodes"));
     WalCluster cluster = new WalCluster(o.string("wal-cluster-name", "ramify"), nodes, o.integer("wal-groups",
         nodes.size()));
@@ -73,7 +78,7 @@ public final class ControlRole implements ServerRole {
   }
 
   /** The proxy's settings, or null when {@code proxy-listen} is {@code off}. */
-  static ProxyConfig proxy(ServerOptions o) {
+  public static ProxyConfig proxy(ServerOptions o) {
     String listen = o.string("proxy-listen", PROXY_LISTEN_DEFAULT);
     if (listen.equals("off")) {
       return null;
@@ -106,8 +111,9 @@ public final class ControlRole implements ServerRole {
     }
   }
 
-  record HostPort(String host, int port) {
-    static HostPort parse(String option, String s) {
+  /** An address option's {@code HOST:PORT}. */
+  public record HostPort(String host, int port) {
+    public static HostPort parse(String option, String s) {
       int colon = s.lastIndexOf(':');
       try {
         return new HostPort(s.substring(0, colon), Integer.parseInt(s.substring(colon + 1)));
