@@ -44,22 +44,7 @@ public final class ControlRole implements ServerRole {
         ControlServer.IDLE_CHECK_INTERVAL));
     String describe = "control plane: API http://" + api.host() + ":" + server.port() + "/v1, proxy " + (proxy == null
         ? "off" : proxy.host() + ":" + server.proxyPort());
-    return new RunningServer() {
-      @Override
-      public String describe() {
-        return describe;
-      }
-
-      @Override
-      public Object server() {
-        return server;
-      }
-
-      @Override
-      public void close() throws IOException {
-        server.close();
-      }
-    };
+    return RunningServer.of(describe, server);
   }
 
   /**

@@ -57,7 +57,7 @@ public final class LocalCluster implements AutoCloseable {
     this.spec = b;
     List<WalCluster.Node> nodes = new ArrayList<>();
     for (int i = 0; i < b.walNodes; i++) {
-      nodes.add(new WalCluster.Node("n" + i, b.host, b.ports.port("wal.n" + i + ".port", 0)));
+      nodes.add(new WalCluster.Node("n" + i, b.hostOf.apply("wal-n" + i), b.ports.port("wal.n" + i + ".port", 0)));
     }
     wal = new WalCluster(b.name, nodes, b.walGroups > 0 ? b.walGroups : b.walNodes);
     for (int i = 0; i < b.walNodes; i++) {
@@ -76,13 +76,14 @@ public final class LocalCluster implements AutoCloseable {
     }
     for (int s = 0; s < b.shards; s++) {
       int port = b.ports.port("shard." + s + ".port", 0);
-      shardAddresses.add(b.host + ":" + port);
+      String host = b.hostOf.apply("page-store-" + s);
+      shardAddresses.add(host + ":" + port);
       Map<String, String> o = new LinkedHashMap<>();
       o.put("shard", Integer.toString(s));
       o.put("of", Integer.toString(b.shards));
       o.putAll(walOptionsForClients());
       o.put("data-dir", b.dir.resolve("page-store-" + s).toString());
-      o.put("host", b.host);
+      o.put("host", host);
       o.put("port", Integer.toString(port));
       o.put("metrics-port", Integer.toString(b.ports.port("shard." + s + ".metrics-port", 0)));
       o.putAll(b.shardOptions.apply(s));
@@ -94,10 +95,11 @@ public final class LocalCluster implements AutoCloseable {
       Map<String, String> o = new LinkedHashMap<>();
       o.putAll(walOptionsForClients());
       o.put("page-stores", String.join(",", shardAddresses));
-      o.put("listen", b.host + ":" + apiPort);
-      o.put("proxy-listen", b.proxy ? b.host + ":" + proxyPort : "off");
+      String host = b.hostOf.apply("control");
+      o.put("listen", host + ":" + apiPort);
+      o.put("proxy-listen", b.proxy ? host + ":" + proxyPort : "off");
       o.put("compute-dir", b.computeDir.toString());
-      o.put("compute-host", b.host);
+      o.put("compute-host", host);
       o.putAll(b.controlOptions);
       control = part("control", "control", o, b.controlPlacement);
     } else {
@@ -253,7 +255,12 @@ public final class LocalCluster implements AutoCloseable {
   /** The REST API's base URL, {@code http://HOST:PORT}. */
   public String apiUrl() {
     control();
-    return "http://" + spec.host + ":" + apiPort;
+    return "http://" + spec.hostOf.apply("control") + ":" + apiPort;
+  }
+
+  /** The address the control plane, its proxy and its computes listen on. */
+  public String controlHost() {
+    return spec.hostOf.apply("control");
   }
 
   /** The proxy's Postgres port; -1 without a proxy. */
@@ -331,7 +338,7 @@ public final class LocalCluster implements AutoCloseable {
     private final Path dir;
     private Path logs;
     private String name = "ramify";
-    private String host = "127.0.0.1";
+    private Function<String, String> hostOf = name -> "127.0.0.1";
     private int walNodes = 3;
     private int walGroups;
     private boolean catalog;
@@ -445,8 +452,15 @@ public final class LocalCluster implements AutoCloseable {
       return this;
     }
 
+    /** Every part on {@code h} (default 127.0.0.1). */
     public Builder host(String h) {
-      host = h;
+      hostOf = name -> h;
+      return this;
+    }
+
+    /** Each part on an address of its own, by part name: hosts in network namespaces (chaos-tests). */
+    public Builder hostOf(Function<String, String> byPart) {
+      hostOf = byPart;
       return this;
     }
 

@@ -12,4 +12,30 @@ public interface RunningServer extends AutoCloseable {
 
   @Override
   void close() throws IOException;
+
+  /** A server described by {@code describe}, stopped by closing {@code server}. */
+  static RunningServer of(String describe, AutoCloseable server) {
+    return new RunningServer() {
+      @Override
+      public String describe() {
+        return describe;
+      }
+
+      @Override
+      public Object server() {
+        return server;
+      }
+
+      @Override
+      public void close() throws IOException {
+        try {
+          server.close();
+        } catch (IOException | RuntimeException e) {
+          throw e;
+        } catch (Exception e) {
+          throw new IOException("stopping " + describe + ": " + e.getMessage(), e);
+        }
+      }
+    };
+  }
 }

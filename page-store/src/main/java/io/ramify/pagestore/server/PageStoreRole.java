@@ -27,22 +27,7 @@ public final class PageStoreRole implements ServerRole {
     String describe = "page-store shard " + cfg.shard() + " of " + cfg.shardCount() + ": grpc " + cfg.host() + ":"
         + server.port() + ", metrics " + (server.metricsPort() < 0 ? "off" : "http://" + cfg.host() + ":"
         + server.metricsPort());
-    return new RunningServer() {
-      @Override
-      public String describe() {
-        return describe;
-      }
-
-      @Override
-      public Object server() {
-        return server;
-      }
-
-      @Override
-      public void close() throws IOException {
-        server.close();
-      }
-    };
+    return RunningServer.of(describe, server);
   }
 
   /** The shard's configuration; an option out of range is an {@link IllegalArgumentException} naming it. */

@@ -33,22 +33,7 @@ public final class WalServerRole implements ServerRole {
     String describe = "ratis-wal node " + id + " (hosting " + cfg.hostedGroups().stream().map(h -> h.name())
         .toList() + "): raft " + cfg.cluster().node(id).address() + ", metrics " + (server.metricsPort() < 0 ? "off"
         : "http://" + cfg.cluster().node(id).host() + ":" + server.metricsPort());
-    return new RunningServer() {
-      @Override
-      public String describe() {
-        return describe;
-      }
-
-      @Override
-      public Object server() {
-        return server;
-      }
-
-      @Override
-      public void close() throws IOException {
-        server.close();
-      }
-    };
+    return RunningServer.of(describe, server);
   }
 
   /** The node's configuration; an option out of range is an {@link IllegalArgumentException} naming it. */
