@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * The branches of one project as the REST API changes them: the sequential specification that
@@ -66,7 +65,8 @@ public final class CatalogModel implements DeterministicModel<CatalogModel.State
   /** The project's first branch, the root: created with the project, without a parent. */
   public static final String ROOT = "main";
 
-  private static final Pattern BRANCH_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
+  /** The longest branch name ({@code CatalogLimits.BRANCH_NAME}: 1 + 62 characters). */
+  static final int NAME_CHARS_MAX = 63;
 
   /** The refusals the modelled operations can give, by their API code. */
   public enum Code {
@@ -92,10 +92,31 @@ public final class CatalogModel implements DeterministicModel<CatalogModel.State
   public static final class State {
     private final SortedMap<String, Branch> branches;
     private final int hash;
+    /** The listing a read gives, made on the first read of this state (states are shared). */
+    private Value names;
 
     public State(SortedMap<String, Branch> branches) {
-      this.branches = Collections.unmodifiableSortedMap(new TreeMap<>(branches));
-      this.hash = this.branches.hashCode();
+      this(new TreeMap<>(branches));
+    }
+
+    /** Takes {@code owned}, which nobody else changes. */
+    private State(TreeMap<String, Branch> owned) {
+      this.branches = Collections.unmodifiableSortedMap(owned);
+      this.hash = owned.hashCode();
+    }
+
+    /** The branch names, sorted. */
+    Value names() {
+      Value n = names;
+      if (n == null) {
+        List<Value> items = new ArrayList<>(branches.size());
+        for (String name : branches.keySet()) {
+          items.add(Value.of(name));
+        }
+        n = new Value.Seq(items);
+        names = n;
+      }
+      return n;
     }
 
     public SortedMap<String, Branch> branches() {
@@ -107,7 +128,12 @@ public final class CatalogModel implements DeterministicModel<CatalogModel.State
     }
 
     boolean hasChildren(String name) {
-      return branches.values().stream().anyMatch(b -> name.equals(b.parent()));
+      for (Branch b : branches.values()) {
+        if (name.equals(b.parent())) {
+          return true;
+        }
+      }
+      return false;
     }
 
     State with(String name, Branch b) {
@@ -159,7 +185,7 @@ public final class CatalogModel implements DeterministicModel<CatalogModel.State
       case CatalogOps.DELETE -> delete(s, in.text());
       case CatalogOps.PROTECT -> protect(s, in.item(0, 2).text(), in.item(1, 2).bool());
       case CatalogOps.RESET -> reset(s, in.text());
-      case CatalogOps.READ -> ok(s, Value.strings(new ArrayList<>(s.branches().keySet())));
+      case CatalogOps.READ -> ok(s, s.names());
       default -> throw new IllegalArgumentException("the catalog model has no function '" + f + "'");
     };
   }
@@ -170,12 +196,23 @@ public final class CatalogModel implements DeterministicModel<CatalogModel.State
     if (!f.equals(CatalogOps.READ)) {
       return true;
     }
-    if (!(observed instanceof Value.Seq seq) || !seq.items().stream().allMatch(v -> v instanceof Value.Str)) {
+    if (!(observed instanceof Value.Seq seq) || seq.items().size() != modelled.items().size()) {
       return false;
     }
-    List<String> names = new ArrayList<>(seq.items().stream().map(Value::text).toList());
+    List<String> names = new ArrayList<>(seq.items().size());
+    for (Value v : seq.items()) {
+      if (!(v instanceof Value.Str str)) {
+        return false;
+      }
+      names.add(str.value());
+    }
     Collections.sort(names);
-    return modelled.equals(Value.strings(names));
+    for (int i = 0; i < names.size(); i++) {
+      if (!names.get(i).equals(modelled.items().get(i).text())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Transition<State> create(State s, String name, String parent) {
@@ -265,8 +302,22 @@ public final class CatalogModel implements DeterministicModel<CatalogModel.State
     return s.has(name) ? null : Code.NOT_FOUND;
   }
 
-  private static boolean valid(String name) {
-    return BRANCH_NAME.matcher(name).matches();
+  /**
+   * {@code [A-Za-z0-9][A-Za-z0-9_.-]{0,62}}, by hand: the checker looks names up for every
+   * operation it tries, and a regex there was the largest cost of a search.
+   */
+  static boolean valid(String name) {
+    if (name.isEmpty() || name.length() > NAME_CHARS_MAX) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+      if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-'))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Transition<State> ok(State s, Value out) {

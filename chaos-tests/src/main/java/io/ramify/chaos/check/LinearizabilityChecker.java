@@ -21,12 +21,12 @@ import java.util.Optional;
  */
 public final class LinearizabilityChecker<S> {
   /**
-   * Distinct (linearized set, state) pairs explored per part before giving up. Each costs about a
-   * hundred bytes plus a bit per concurrent or indeterminate operation ({@link LinearizedSet}) plus
-   * its state when the state is new (a catalog of a handful of branches: a few hundred bytes), so
-   * the bound holds memory to roughly 100-300 MB whatever the history's length; time grows as the
-   * bound times the number of operations concurrent at a point (about 20 µs a configuration for
-   * the catalog, measured on a loaded 2-core machine).
+   * Distinct (linearized set, state) pairs explored per part before giving up. Each costs about
+   * 200 bytes plus a bit per concurrent or indeterminate operation ({@link LinearizedSet}) plus its
+   * state when the state is new (a catalog of a handful of branches: a few hundred bytes), so the
+   * bound holds memory to roughly 100-300 MB whatever the history's length. Time: 2 to 20 µs a
+   * configuration for the catalog on a 2-core machine (by its load), so the bound is reached in
+   * seconds rather than minutes.
    */
   public static final long CONFIGURATIONS_MAX = 500_000;
 

@@ -131,6 +131,17 @@ class CatalogModelTest {
     assertEquals(false, model.okAgrees(CatalogOps.READ, Value.strings(List.of("main")), Value.of("main")));
   }
 
+  /** The hand-written name check is the catalog's pattern ({@code CatalogLimits.BRANCH_NAME}). */
+  @Test
+  void namesAreValidExactlyAsTheCatalogsPattern() {
+    java.util.regex.Pattern catalogs = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
+    List<String> names = List.of("", "a", "Z9", "9", "a-b.c_d", "-a", "_a", ".a", "a b", "a/b", "é", "aé",
+        "a".repeat(63), "a".repeat(64), "a\n", "A-");
+    for (String n : names) {
+      assertEquals(catalogs.matcher(n).matches(), CatalogModel.valid(n), n);
+    }
+  }
+
   @Test
   void unknownFunctionIsAnError() {
     assertThrows(IllegalArgumentException.class, () -> model.apply(state, "merge", Value.NIL));
