@@ -111,7 +111,7 @@ final class ComputeManager implements AutoCloseable {
     try {
       Files.createDirectories(base);
       Compute c = new Compute(new Compute.Config(config.wal(), config.pageStores(), tl, base.resolve("mnt"),
-          base.resolve("work"), port, config.osUser(), config.uid(), config.gid()))
+          base.resolve("work"), port, config.osUser(), config.uid(), config.gid(), config.computeHost()))
           .withGenerations((timeline, inLog) -> taken[0] = lease(timeline, inLog));
       long t0 = System.nanoTime();
       c.start();

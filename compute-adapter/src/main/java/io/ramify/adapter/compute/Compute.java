@@ -59,7 +59,13 @@ public final class Compute implements AutoCloseable {
   }
 
   public record Config(WalCluster wal, List<String> pageStores, TimelineId timeline, Path mountPoint,
-      Path workDir, int port, String osUser, int uid, int gid) {}
+      Path workDir, int port, String osUser, int uid, int gid, String listenAddress) {
+    /** A compute that listens on loopback only. */
+    public Config(WalCluster wal, List<String> pageStores, TimelineId timeline, Path mountPoint, Path workDir, int port,
+        String osUser, int uid, int gid) {
+      this(wal, pageStores, timeline, mountPoint, workDir, port, osUser, uid, gid, "127.0.0.1");
+    }
+  }
 
   private final Config config;
   private final MetricRegistry metrics = new MetricRegistry();
@@ -144,7 +150,8 @@ public final class Compute implements AutoCloseable {
     InheritedSlots.removeAtFirstStart(dataDir, config.timeline(), claimed);
     mount = Mount.mount(config.mountPoint(), dataDir, config.uid(), config.gid(), metrics);
     long mounted = System.nanoTime();
-    postgres = new PostgresProcess(mount.dataDir(), config.workDir(), config.port(), config.osUser());
+    postgres = new PostgresProcess(mount.dataDir(), config.workDir(), config.port(), config.osUser(),
+        config.listenAddress());
     if (!Files.exists(mount.dataDir().resolve("PG_VERSION"))) {
       LOG.info("timeline {} is new: running initdb -k", config.timeline().shortForm());
       postgres.initdb();

@@ -33,6 +33,8 @@ public final class PostgresProcess {
   private final Path logFile;
   private final int port;
   private final String osUser;
+  /** Postgres's listen_addresses: loopback, or the host's address when the proxy runs elsewhere. */
+  private final String listenAddress;
   private Process process;
   private volatile List<String> overridden = List.of();
 
@@ -40,6 +42,12 @@ public final class PostgresProcess {
   static final int SOCKET_PATH_MAX = 107;
 
   public PostgresProcess(Path dataDir, Path workDir, int port, String osUser) throws IOException {
+    this(dataDir, workDir, port, osUser, "127.0.0.1");
+  }
+
+  public PostgresProcess(Path dataDir, Path workDir, int port, String osUser, String listenAddress)
+      throws IOException {
+    this.listenAddress = listenAddress;
     this.dataDir = dataDir;
     this.socketDir = workDir.toAbsolutePath().resolve("socket");
     checkSocketPath(workDir, port);
@@ -80,7 +88,7 @@ public final class PostgresProcess {
   public void start() throws IOException {
     killLeftover();
     List<String> cmd = new ArrayList<>(List.of(BIN.resolve("postgres").toString(), "-D", dataDir.toString(),
-        "-p", Integer.toString(port), "-k", socketDir.toString(), "-c", "listen_addresses=127.0.0.1"));
+        "-p", Integer.toString(port), "-k", socketDir.toString(), "-c", "listen_addresses=" + listenAddress));
     Map<String, String> settings = EnforcedSettings.forStart(configured("wal_level"));
     settings.forEach((k, v) -> cmd.addAll(List.of("-c", k + "=" + v)));
     ProcessBuilder pb = new ProcessBuilder(as(cmd)).redirectErrorStream(true)
