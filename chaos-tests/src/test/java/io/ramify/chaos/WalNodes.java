@@ -3,10 +3,14 @@ package io.ramify.chaos;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ramify.cli.Ramify;
-import io.ramify.cluster.FreePorts;
+import io.ramify.cluster.Launcher;
+import io.ramify.cluster.LocalCluster;
+import io.ramify.cluster.Part;
+import io.ramify.common.ServerJvm;
 import io.ramify.testsupport.Processes;
 import io.ramify.wal.client.WalCluster;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,14 +18,17 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * A ratis-wal cluster of real {@code ramify wal-server} processes on loopback (each node hosts every
  * WAL group and the branch catalog, as in production), and the faults a machine suffers: a process
- * killed with SIGKILL, one frozen (SIGSTOP, a hung or partitioned node), and a power loss.
+ * killed with SIGKILL, one frozen (SIGSTOP, a hung or partitioned node), and a power loss. The
+ * nodes are the parts of a {@link LocalCluster} (each a process of the real entry point,
+ * {@link Ramify}), which starts, stops, kills, pauses and resumes them; what is particular to chaos
+ * is here: the power loss and the reading of each node's {@code /health}.
  *
  * <p>A power loss is simulated on a copy of the node's data directory taken while the process is
  * frozen (so the copy is what the kernel held at one instant), from which every write RocksDB had
@@ -33,32 +40,30 @@ import java.util.stream.Stream;
  * acknowledged) is kept in the copy: that is one state a power loss may leave, not the only one.
  */
 final class WalNodes implements AutoCloseable {
-  /** How long a node process may take to start serving. */
+  /** How long a node process may take to start serving (checked once it has; the fixture's own bound is longer). */
   static final Duration START_TIMEOUT = Duration.ofSeconds(90);
   static final String CLUSTER_NAME = "chaos";
+  /**
+   * Each node's JVM: the servers' options, a heap of 384 MiB and C1 only (three nodes and the test
+   * share the machine's cores); these come after the launcher's default heap and win over it.
+   */
+  static final List<String> JVM_OPTIONS = Stream.concat(ServerJvm.OPTIONS.stream(), Stream.of("-Xmx384m",
+      "-XX:TieredStopAtLevel=1")).toList();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   final WalCluster cluster;
+  private final LocalCluster fixture;
   private final Path root;
-  private final long snapshotEveryEntries;
-  private final int[] metricsPorts;
-  private final Process[] processes;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+  /** Starts {@code nodes} nodes, each hosting {@code nodes} WAL groups and the catalog, and waits until every group has a leader. */
   WalNodes(Path root, int nodes, long snapshotEveryEntries) throws IOException {
     this.root = root;
-    this.snapshotEveryEntries = snapshotEveryEntries;
-    List<WalCluster.Node> ns = new ArrayList<>();
-    metricsPorts = new int[nodes];
-    for (int i = 0; i < nodes; i++) {
-      ns.add(new WalCluster.Node(id(i), "127.0.0.1", FreePorts.next()));
-      metricsPorts[i] = FreePorts.next();
-    }
-    cluster = new WalCluster(CLUSTER_NAME, ns, nodes);
-    processes = new Process[nodes];
-    for (int i = 0; i < nodes; i++) {
-      start(i);
-    }
+    fixture = LocalCluster.builder(root).name(CLUSTER_NAME).walNodes(nodes, nodes).catalog()
+        .walOptions(i -> Map.of("snapshot-every-entries", String.valueOf(snapshotEveryEntries)))
+        .walIn(LocalCluster.Placement.PROCESS)
+        .launcher(Launcher.java(Ramify.class.getName(), JVM_OPTIONS, List.of("--debug"))).start();
+    cluster = fixture.wal();
   }
 
   static String id(int i) {
@@ -66,69 +71,66 @@ final class WalNodes implements AutoCloseable {
   }
 
   int size() {
-    return processes.length;
+    return fixture.walNodes().size();
   }
 
+  private Part node(int i) {
+    return fixture.walNode(i);
+  }
+
+  /** {@code ROOT/wal-nI}, as {@link ReplicaCompare} reads it. */
   Path dataDir(int i) {
-    return root.resolve("wal-" + id(i));
+    return node(i).dataDir();
   }
 
   Path log(int i) {
-    return root.resolve("wal-" + id(i) + ".log");
+    return node(i).log();
   }
 
   /** Starts node {@code i} on its data directory and waits (bounded) until it says it serves. */
   void start(int i) throws IOException {
-    long readyBefore = readyLines(i);
-    processes[i] = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx384m",
-        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Ramify.class.getName(),
-        "wal-server", "--cluster-name", CLUSTER_NAME, "--node-id", id(i), "--nodes", nodesSpec(),
-        "--groups", String.valueOf(cluster.groupCount()), "--data-dir", dataDir(i).toString(),
-        "--metrics-port", String.valueOf(metricsPorts[i]), "--snapshot-every-entries",
-        String.valueOf(snapshotEveryEntries))
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log(i).toFile())).start();
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    while (readyLines(i) <= readyBefore) {
-      if (System.nanoTime() > deadline || !processes[i].isAlive()) {
-        throw new IOException("node " + id(i) + " did not start; its log:\n" + tail(i));
-      }
-      sleep(50);
+    long t0 = System.nanoTime();
+    try {
+      node(i).start();
+    } catch (IOException e) {
+      throw new IOException("node " + id(i) + " did not start: " + e.getMessage() + "; its log:\n" + tail(i), e);
     }
-  }
-
-  private long readyLines(int i) throws IOException {
-    if (!Files.exists(log(i))) {
-      return 0;
-    }
-    try (Stream<String> lines = Files.lines(log(i))) {
-      return lines.filter(l -> l.startsWith("ratis-wal node " + id(i) + " up")).count();
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    if (ms > START_TIMEOUT.toMillis()) {
+      throw new IOException("node " + id(i) + " took " + ms + " ms to start, more than " + START_TIMEOUT
+          + "; its log:\n" + tail(i));
     }
   }
 
   /** The last lines of node {@code i}'s log, for failure messages. */
   String tail(int i) throws IOException {
+    if (!Files.exists(log(i))) {
+      return "(no log)";
+    }
     List<String> all = Files.readAllLines(log(i));
     return String.join("\n", all.subList(Math.max(0, all.size() - 60), all.size()));
   }
 
   /** SIGKILL: the process dies at once; what it wrote stays in the kernel's page cache. */
-  void kill(int i) throws InterruptedException {
-    processes[i].destroyForcibly();
-    processes[i].waitFor();
+  void kill(int i) {
+    node(i).kill();
   }
 
   /** SIGSTOP: the node stops answering (a hang or a partition) without losing anything. */
   void freeze(int i) {
-    signal(i, "STOP");
+    try {
+      node(i).pause();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   void thaw(int i) {
-    signal(i, "CONT");
-  }
-
-  private void signal(int i, String sig) {
-    Processes.run(List.of("kill", "-" + sig, String.valueOf(processes[i].pid())), Duration.ofSeconds(10));
+    try {
+      node(i).resume();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /**
@@ -136,7 +138,7 @@ final class WalNodes implements AutoCloseable {
    * frozen copy without RocksDB's unsynced writes (see the class comment). Returns the number of
    * RocksDB log files dropped.
    */
-  int powerLoss(int i) throws IOException, InterruptedException {
+  int powerLoss(int i) throws IOException {
     freeze(i);
     Path copy = root.resolve("wal-" + id(i) + ".powerloss");
     deleteTree(copy);
@@ -159,23 +161,20 @@ final class WalNodes implements AutoCloseable {
     return p.getFileName().toString().matches("\\d+\\.log") && Files.exists(p.resolveSibling("CURRENT"));
   }
 
-  /** SIGTERM and wait: a clean stop (the node snapshots its groups). */
-  void stop(int i) throws InterruptedException {
-    processes[i].destroy();
-    if (!processes[i].waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
-      processes[i].destroyForcibly().waitFor();
-    }
+  /** SIGTERM and wait: a clean stop (the node snapshots its groups); killed if it does not end in time. */
+  void stop(int i) throws IOException {
+    node(i).stop();
   }
 
   boolean alive(int i) {
-    return processes[i] != null && processes[i].isAlive();
+    return node(i).running();
   }
 
   /** Node {@code i}'s /health document, or null when it does not answer within 2 s. */
   JsonNode health(int i) {
     try {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-          URI.create("http://127.0.0.1:" + metricsPorts[i] + "/health")).timeout(Duration.ofSeconds(2)).build(),
+          URI.create("http://127.0.0.1:" + node(i).options().integer("metrics-port") + "/health")).timeout(Duration.ofSeconds(2)).build(),
           HttpResponse.BodyHandlers.ofString());
       return JSON.readTree(r.body());
     } catch (IOException e) {
@@ -204,14 +203,6 @@ final class WalNodes implements AutoCloseable {
     return dataDir(i).resolve(groupUuid);
   }
 
-  private String nodesSpec() {
-    StringBuilder spec = new StringBuilder();
-    for (WalCluster.Node n : cluster.nodes()) {
-      spec.append(spec.isEmpty() ? "" : ",").append(n.id()).append('=').append(n.address());
-    }
-    return spec.toString();
-  }
-
   static void deleteTree(Path p) throws IOException {
     if (!Files.exists(p)) {
       return;
@@ -232,12 +223,14 @@ final class WalNodes implements AutoCloseable {
     }
   }
 
+  /** Kills every node still running (a test that failed half-way); a passing test has stopped them cleanly. */
   @Override
-  public void close() {
-    for (Process p : processes) {
-      if (p != null && p.isAlive()) {
-        p.destroyForcibly();
+  public void close() throws IOException {
+    for (Part p : fixture.walNodes()) {
+      if (p.running()) {
+        p.kill();
       }
     }
+    fixture.close();
   }
 }
