@@ -87,6 +87,7 @@ public final class PostgresProcess {
    */
   public void start() throws IOException {
     killLeftover();
+    allowThisHost();
     List<String> cmd = new ArrayList<>(List.of(BIN.resolve("postgres").toString(), "-D", dataDir.toString(),
         "-p", Integer.toString(port), "-k", socketDir.toString(), "-c", "listen_addresses=" + listenAddress));
     Map<String, String> settings = EnforcedSettings.forStart(configured("wal_level"));
@@ -173,6 +174,22 @@ public final class PostgresProcess {
    * so it runs on a dead mount), and any backend still working in this data directory after its
    * postmaster died (it keeps the old shared memory, which a new postmaster refuses to share).
    */
+  /**
+   * initdb's pg_hba.conf trusts loopback only. A compute listening on the host's address is reached
+   * by the proxy on the same host from that address: trust it too (that one address, not the network).
+   */
+  private void allowThisHost() throws IOException {
+    if (listenAddress.startsWith("127.") || listenAddress.equals("localhost")) {
+      return;
+    }
+    Path hba = dataDir.resolve("pg_hba.conf");
+    String line = "host all all " + listenAddress + "/32 trust";
+    if (Files.exists(hba) && Files.readAllLines(hba).stream().noneMatch(l -> l.strip().equals(line))) {
+      Files.writeString(hba, "# added by Ramify: the proxy on this host connects from its address\n" + line + "\n",
+          java.nio.file.StandardOpenOption.APPEND);
+    }
+  }
+
   private void killLeftover() throws IOException {
     List<Long> pids = new ArrayList<>();
     if (Files.exists(pidFile())) {
