@@ -177,6 +177,36 @@ public final class Bank {
         invariant, amcheck);
   }
 
+  /**
+   * Proves on this run's own database that {@link #check} can fail: deletes one acknowledged
+   * transaction's row (a lost commit), which must be reported as exactly that loss, then breaks the
+   * balance invariant, which must be reported too. Run last: it damages the data. Empty when both
+   * were caught, else what was missed.
+   */
+  public String negativeControls() throws SQLException {
+    String victim = rec.ops().stream().filter(o -> o.type() == Op.Type.OK && o.f().equals(F))
+        .map(o -> ((Value.Str) o.value()).value()).findFirst().orElse(null);
+    if (victim == null) {
+      return "no acknowledged transaction to delete";
+    }
+    try (Connection c = DriverManager.getConnection(url); PreparedStatement d = c.prepareStatement(
+        "DELETE FROM pgbench_history WHERE filler = ?")) {
+      d.setString(1, victim);
+      d.executeUpdate();
+    }
+    Verdict v = check("");
+    if (!v.lost().equals(List.of(victim))) {
+      return "the deleted acknowledged row " + victim + " was not reported lost (lost: " + v.lost() + ")";
+    }
+    try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+      st.executeUpdate("UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = 1");
+    }
+    if (check("").invariant().isEmpty()) {
+      return "a broken balance invariant was not reported";
+    }
+    return "";
+  }
+
   private static void close(Connection c) {
     if (c != null) {
       try {

@@ -160,6 +160,7 @@ public final class ChaosCluster implements AutoCloseable {
   /**
    * What keeps the cluster from being whole, or empty when it is: every part's process alive,
    * every WAL node a member of every group that knows a leader and has applied what it committed,
+   * every leader with every follower's log caught up,
    * every shard healthy, the API answering.
    */
   public List<String> notRecovered() {
@@ -176,7 +177,12 @@ public final class ChaosCluster implements AutoCloseable {
         continue;
       }
       for (JsonNode g : groups(h.get())) {
-        if (g.has("error") || g.path("leader").isNull() || g.path("applyLag").asLong() > APPLY_LAG_MAX) {
+        boolean followersBehind = false;
+        for (JsonNode lag : g.path("followerLag")) {
+          followersBehind |= lag.asLong() > APPLY_LAG_MAX;
+        }
+        if (g.has("error") || g.path("leader").isNull() || g.path("applyLag").asLong() > APPLY_LAG_MAX
+            || followersBehind || g.path("followerLag").size() > 0 && g.path("followerLag").size() < walNodes - 1) {
           wrong.add(p.name() + " group " + (g.has("name") ? g.get("name").asText() : g.path("group").asText()) + ": "
               + g);
         }

@@ -33,7 +33,10 @@ public final class ChaosRun {
     public static final Duration RECOVERY_MAX_DEFAULT = Duration.ofMinutes(3);
   }
 
-  /** What a run saw: faults, operations, what was lost, how long the system was unavailable. */
+  /**
+   * What a run saw: faults, operations, what was lost, and per fault how long clients went without
+   * an acknowledged commit (the longest gap from the fault to the first commit after recovery).
+   */
   public record Result(long seed, String nemeses, int faults, Bank.Verdict verdict, List<Long> unavailableMillis,
       List<Long> recoveryMillis, List<String> unexpectedErrors, String failure) {
     public boolean ok() {
@@ -88,10 +91,12 @@ public final class ChaosRun {
           rec.ok(Recorder.NEMESIS, "heal", Value.of(f.target()));
           Duration rec0 = c.awaitRecovered(s.recoveryMax());
           recovery.add(rec0.toMillis());
-          long unavail = awaitNextOk(t0);
+          long whole = System.nanoTime();
+          long unavail = rec.longestGapMillis(Bank.F, t0, whole + awaitNextOk(whole) * 1_000_000);
           unavailable.add(unavail);
-          say(String.format(Locale.ROOT, "fault %d: %s %s held %d ms; whole again %d ms after healing; next "
-              + "commit %d ms after the fault began", injected, f.kind(), f.target(), hold, rec0.toMillis(), unavail));
+          say(String.format(Locale.ROOT, "fault %d: %s %s held %d ms; whole again %d ms after healing; longest "
+              + "time without a commit from the fault until then %d ms", injected, f.kind(), f.target(), hold,
+              rec0.toMillis(), unavail));
         }
       } catch (Exception e) {
         failure = e.toString();
@@ -103,6 +108,12 @@ public final class ChaosRun {
       }
       verdict = bank.check(amcheck(c));
       say("verdict: " + verdict);
+      if (verdict.ok()) {
+        String control = bank.negativeControls();
+        say("checker negative controls: " + (control.isEmpty() ? "a deleted acknowledged row and a broken balance "
+            + "were both caught" : control));
+        failure = control;
+      }
     } catch (Exception e) {
       failure = failure.isEmpty() ? e.toString() : failure;
       say("run failed: " + e);

@@ -59,6 +59,25 @@ public final class Recorder {
     return -1;
   }
 
+  /**
+   * The longest time, in milliseconds, between acknowledgements of {@code f} from {@code fromNanos}
+   * to {@code toNanos} (counting from the start to the first and from the last to the end): the
+   * longest the clients saw the system unavailable during that window.
+   */
+  public synchronized long longestGapMillis(String f, long fromNanos, long toNanos) {
+    long last = fromNanos;
+    long gap = 0;
+    for (Op op : ops) {
+      OptionalLong t = op.timeNanos();
+      if (op.type() == Op.Type.OK && op.f().equals(f) && t.isPresent() && t.getAsLong() >= fromNanos
+          && t.getAsLong() <= toNanos) {
+        gap = Math.max(gap, t.getAsLong() - last);
+        last = t.getAsLong();
+      }
+    }
+    return Math.max(gap, toNanos - last) / 1_000_000;
+  }
+
   public synchronized void write(Path file) throws IOException {
     JsonLines.write(History.of(ops), file);
   }
