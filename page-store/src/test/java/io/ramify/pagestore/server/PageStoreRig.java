@@ -39,9 +39,18 @@ final class PageStoreRig implements AutoCloseable {
 
   /** {@code shardOptions}: {@code page-store} options of every shard, e.g. {@code ops-per-pull}. */
   PageStoreRig(Path root, int shardCount, Map<String, String> shardOptions) throws IOException {
+    this(root, shardCount, shardOptions, 3, LocalCluster.Placement.IN_JVM);
+  }
+
+  /**
+   * {@code walNodes} ratis-wal nodes (one group each) in this JVM or each in a process of its own,
+   * as the benchmarks run them (a test that starves this JVM's common pool must not starve them).
+   */
+  PageStoreRig(Path root, int shardCount, Map<String, String> shardOptions, int walNodes,
+      LocalCluster.Placement walPlacement) throws IOException {
     this.shardCount = shardCount;
-    local = LocalCluster.builder(root).name("test").walNodes(3, 3).shards(shardCount).shardOptions(s -> shardOptions)
-        .build();
+    local = LocalCluster.builder(root).name("test").walNodes(walNodes, walNodes).walIn(walPlacement)
+        .shards(shardCount).shardOptions(s -> shardOptions).build();
     cluster = local.wal();
     try {
       List<Part.Waiter> waits = new ArrayList<>();

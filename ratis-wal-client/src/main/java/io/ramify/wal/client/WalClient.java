@@ -66,6 +66,14 @@ public final class WalClient implements AutoCloseable {
   private final com.codahale.metrics.Histogram appendBytes = metrics.histogram("wal.client.append_batch_bytes");
   private final com.codahale.metrics.Counter rejections = metrics.counter("wal.client.rejections");
   private final com.codahale.metrics.Counter unavailable = metrics.counter("wal.client.unavailable");
+  /**
+   * Threads of this client's own, a virtual one per task: each long poll blocks one ({@link
+   * #parkedQuery}), and step-down retries wait on one ({@link #later}). Never the JVM's common
+   * ForkJoinPool: whatever else runs in the process may hold every worker of it (on 2 CPUs it has
+   * one), and a page store's ingestion then stalled (docs/architecture.md, known problems).
+   */
+  private final java.util.concurrent.ExecutorService ownThreads = java.util.concurrent.Executors
+      .newThreadPerTaskExecutor(Thread.ofVirtual().name("wal-client-", 0).factory());
   /** One thread, so writers see their batches complete in order. */
   private final java.util.concurrent.ExecutorService callbacks = java.util.concurrent.Executors
       .newSingleThreadExecutor(r -> {
@@ -434,9 +442,43 @@ public final class WalClient implements AutoCloseable {
    * A query the leader may hold (a long poll), sent outside the client's ordered stream: Ratis
    * answers that stream's requests in the order they were sent, so a parked read there held up
    * every later request of this process to the group (reads, acks, listings) until it was answered.
+   * Sent with Ratis's blocking API (a gRPC stream of its own per call, Ratis's retries) on a thread
+   * of this client's, not with {@code async().sendReadOnlyUnordered}: Ratis hands every reply of
+   * that one on with {@code whenCompleteAsync} on the common ForkJoinPool, so while other code of
+   * the process held the pool's workers no long poll ever returned. bench/compute hung so at its
+   * fork: the compute's start ran on the pool's only worker (2 CPUs) waiting for Postgres, whose
+   * reads waited for the shards in the same JVM to ingest the fork, which only its followers'
+   * long polls would.
    */
   private CompletableFuture<Reply> parkedQuery(TimelineId tl, QueryRequest.Builder req) {
-    return send(tl, req.build().toByteArray(), (c, m) -> c.async().sendReadOnlyUnordered(m));
+    return send(tl, req.build().toByteArray(), (c, m) -> onOwnThread(() -> {
+      try {
+        return c.io().sendReadOnly(m);
+      } catch (IOException e) {
+        throw new CompletionException(e);
+      }
+    }));
+  }
+
+  /** {@code call} on a thread of this client's; failed with {@link WalUnavailableException} once closed. */
+  private <T> CompletableFuture<T> onOwnThread(java.util.function.Supplier<T> call) {
+    try {
+      return CompletableFuture.supplyAsync(call, ownThreads);
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      return CompletableFuture.failedFuture(new WalUnavailableException("ratis-wal client is closed", closed));
+    }
+  }
+
+  /** Completes after {@code delayMs}, on a thread of this client's (see {@link #ownThreads}). */
+  private CompletableFuture<Void> later(long delayMs) {
+    return onOwnThread(() -> {
+      try {
+        Thread.sleep(delayMs);
+      } catch (InterruptedException e) {
+        throw new CompletionException(new WalUnavailableException("ratis-wal client is closed", e));
+      }
+      return null;
+    });
   }
 
   /** Sends {@code body} to {@code tl}'s group the way {@code how} does, retried over step-downs. */
@@ -477,8 +519,7 @@ public final class WalClient implements AutoCloseable {
         return CompletableFuture.failedFuture(c);
       }
       long delayMs = Math.min(config.backoffMax().toMillis(), config.backoffBase().toMillis() << attempt);
-      return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(delayMs, TimeUnit.MILLISECONDS))
-          .thenCompose(x -> retryingStepDown(call, attempt + 1, deadlineNanos));
+      return later(delayMs).thenCompose(x -> retryingStepDown(call, attempt + 1, deadlineNanos));
     });
   }
 
@@ -540,6 +581,7 @@ public final class WalClient implements AutoCloseable {
     for (ClientSlot c : groups) {
       c.close();
     }
+    ownThreads.shutdownNow(); // long polls in flight end as unavailable
     callbacks.shutdown();
   }
 }
