@@ -152,6 +152,10 @@ public final class ChaosCluster implements AutoCloseable {
     return all;
   }
 
+  private static String key(JsonNode g) {
+    return g.has("name") ? g.get("name").asText() : g.path("group").asText();
+  }
+
   private static boolean matches(JsonNode g, String group) {
     return g.has("name") ? g.get("name").asText().equals(group) : Integer.toString(g.path("group").asInt(-1))
         .equals(group);
@@ -159,8 +163,8 @@ public final class ChaosCluster implements AutoCloseable {
 
   /**
    * What keeps the cluster from being whole, or empty when it is: every part's process alive,
-   * every WAL node a member of every group that knows a leader and has applied what it committed,
-   * every leader with every follower's log caught up,
+   * every WAL node a member of every group that knows a leader and has applied what the group
+   * committed (the highest commit index any node reports), every leader's followers caught up,
    * every shard healthy, the API answering.
    */
   public List<String> notRecovered() {
@@ -170,24 +174,31 @@ public final class ChaosCluster implements AutoCloseable {
         wrong.add(p.name() + " is not running");
       }
     }
+    java.util.Map<Part, JsonNode> healths = new java.util.LinkedHashMap<>();
     for (Part p : local.walNodes()) {
-      Optional<JsonNode> h = health(p);
-      if (h.isEmpty()) {
-        wrong.add(p.name() + " does not answer /health");
-        continue;
-      }
-      for (JsonNode g : groups(h.get())) {
+      health(p).ifPresentOrElse(h -> healths.put(p, h), () -> wrong.add(p.name() + " does not answer /health"));
+    }
+    // The highest commit index any node reports for each group: a member's own figures cannot show that it
+    // is behind (a node restarted on an empty disk has applied all it knows of, nothing), nor can its leader's
+    // match index for it (Raft never lowers a match index).
+    java.util.Map<String, Long> committed = new java.util.HashMap<>();
+    healths.values().forEach(h -> groups(h).forEach(g -> committed.merge(key(g), g.path("commitIndex").asLong(),
+        Math::max)));
+    healths.forEach((p, h) -> {
+      for (JsonNode g : groups(h)) {
         boolean followersBehind = false;
         for (JsonNode lag : g.path("followerLag")) {
           followersBehind |= lag.asLong() > APPLY_LAG_MAX;
         }
-        if (g.has("error") || g.path("leader").isNull() || g.path("applyLag").asLong() > APPLY_LAG_MAX
-            || followersBehind || g.path("followerLag").size() > 0 && g.path("followerLag").size() < walNodes - 1) {
-          wrong.add(p.name() + " group " + (g.has("name") ? g.get("name").asText() : g.path("group").asText()) + ": "
-              + g);
+        long behind = committed.getOrDefault(key(g), 0L) - g.path("appliedIndex").asLong();
+        if (g.has("error") || g.path("leader").isNull() || behind > APPLY_LAG_MAX || followersBehind) {
+          wrong.add(p.name() + " group " + key(g) + ": " + behind + " entries behind the highest commit; " + g);
         }
       }
-    }
+      if (groups(h).size() < committed.size()) {
+        wrong.add(p.name() + " hosts " + groups(h).size() + " of the " + committed.size() + " groups");
+      }
+    });
     for (Part p : local.shards()) {
       if (!health(p).map(h -> h.path("healthy").asBoolean()).orElse(false)) {
         wrong.add(p.name() + " is not healthy");
