@@ -53,7 +53,8 @@ public final class ProxyBench implements Callable<Integer> {
 
   private void run(Path dir, Path root) throws Exception {
     MachineFacts facts = MachineFacts.collect(dir, root);
-    try (Stack s = Stack.start(dir, "1g", BranchCreateBench::progress, "px")) {
+    Stack started = Stack.start(dir, "1g", BranchCreateBench::progress, "px");
+    try (Stack s = started) {
       int proxy = s.proxyPort();
       s.api.post("/v1/projects", new Views.CreateProject("px", null), Views.ProjectCreated.class);
       Views.Branch main = s.api.post("/v1/projects/px/branches/main/compute/start", null, Views.Branch.class);
@@ -98,9 +99,16 @@ public final class ProxyBench implements Callable<Integer> {
           + " the first result of SELECT 1), %d samples: p50 **%.1f s**, p99 (max) **%.1f s**, min %.1f s%n%n",
           coldStarts, cold[coldStarts / 2] / 1e9, cold[coldStarts - 1] / 1e9, cold[0] / 1e9));
       out.append("Proxy metrics after the run:\n\n```\n");
-      metrics.lines().filter(l -> l.startsWith("proxy_") && !l.startsWith("# ")).forEach(l -> out.append(l).append('\n'));
+      metrics.lines().filter(l -> l.startsWith("ramify_proxy_") && !l.startsWith("# ")).forEach(l -> out.append(l).append('\n'));
       out.append("```\n");
       System.out.print(out);
+    } finally {
+      // The stack is closed by now: the control plane has stopped the computes and unmounted them.
+      try {
+        BenchDataDir.deleteTree(started.computes);
+      } catch (java.io.IOException e) {
+        BranchCreateBench.progress("could not delete " + started.computes + " (a compute still mounted?): " + e);
+      }
     }
   }
 
