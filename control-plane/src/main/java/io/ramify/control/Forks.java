@@ -172,7 +172,7 @@ final class Forks {
   private void checkpointIfRunning(CatalogModel.Branch parent) {
     computes.running(parent.timeline().id()).ifPresent(r -> {
       try {
-        Psql.run(r.compute().postgres().socketDir(), r.port(), config.osUser(), "CHECKPOINT", PARENT_CHECKPOINT_MAX);
+        Psql.checkpoint(config.computeHost(), r.port(), PARENT_CHECKPOINT_MAX);
       } catch (RuntimeException e) {
         LOG.warn("CHECKPOINT on {} before branching failed ({}); the new branch replays more WAL at start",
             parent.name(), e.getMessage());

@@ -20,6 +20,23 @@ final class Psql {
         "-h", socketDir.toString(), "-p", Integer.toString(port), "-U", "postgres", "-d", "postgres", "-c", sql));
   }
 
+  /**
+   * {@code CHECKPOINT} over a JDBC connection to the compute's TCP port: on the path of every branch
+   * at the head of a running parent, where starting psql (setpriv, psql, its connection) cost tens of
+   * milliseconds more than the checkpoint's own work.
+   */
+  static void checkpoint(String host, int port, Duration max) {
+    long secs = Math.max(1, max.toSeconds());
+    String url = "jdbc:postgresql://" + host + ":" + port + "/postgres?user=postgres&ApplicationName=ramify-control"
+        + "&connectTimeout=" + secs + "&socketTimeout=" + secs;
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url);
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("CHECKPOINT");
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException("CHECKPOINT on " + host + ":" + port + " failed: " + e.getMessage(), e);
+    }
+  }
+
   /** The schema of the compute's {@code postgres} database as {@code pg_dump --schema-only} prints it. */
   static String schema(Path socketDir, int port, String osUser, Duration max) {
     return tool(osUser, max, List.of(BIN.resolve("pg_dump").toString(), "--schema-only", "--no-owner",
