@@ -145,6 +145,7 @@ public final class ControlPlane implements AutoCloseable {
               + name + "; choose another name or delete that branch first", null);
         } else {
           CatalogModel.Branch parent = catalog.getBranch(project, parentName);
+          checkRoomForBranch(project);
           spec = forks.fork(parent, forks.forkPoint(parent, req.lsn(), req.time()), child);
         }
         CatalogModel.Branch b = catalog.withRequestId(requestId).createBranch(project, name, parentName, spec,
@@ -156,7 +157,11 @@ public final class ControlPlane implements AutoCloseable {
     });
   }
 
-  /** Points the branch at a new fork of its parent's head; its compute (if running) restarts there. */
+  /**
+   * Points the branch at a new fork of its parent's head; its compute (if running) restarts there.
+   * Every refusal the catalog's state decides (not found, root, children, protected) comes before
+   * anything is forked or stopped; the catalog's own check stays the authority ({@link #afterStop}).
+   */
   public Views.Branch resetBranch(String requestId, String project, String name) {
     return call(() -> {
       try (BranchLocks.Held ignored = locks.lock(project, List.of(name), List.of())) {
@@ -174,9 +179,15 @@ public final class ControlPlane implements AutoCloseable {
           throw new ControlError.Conflict("HAS_CHILDREN", "branch " + name + " has child branches; delete them"
               + " first (reset would leave them on history the branch no longer has)", null);
         }
+        if (b.isProtected()) {
+          // The catalog's own refusal, word for word: asked after the fork, it left that timeline behind.
+          throw new ControlError.Conflict("PROTECTED", "branch " + name + " is protected and a reset discards its"
+              + " changes; unprotect it first", null);
+        }
         TimelineSpec spec = forks.fork(parent, forks.forkPoint(parent, null, null), child);
         boolean wasRunning = computes.stop(project, name, b.timeline().id(), EndpointState.STOPPED, "reset");
-        CatalogModel.Branch reset = catalog.withRequestId(requestId).resetBranch(project, name, spec);
+        CatalogModel.Branch reset = afterStop(project, name, wasRunning, "reset",
+            () -> catalog.withRequestId(requestId).resetBranch(project, name, spec));
         if (wasRunning) {
           computes.start(reset);
           reset = catalog.getBranch(project, name);
@@ -211,10 +222,16 @@ public final class ControlPlane implements AutoCloseable {
           TimelineSpec spec = forks.made(child, null).orElseThrow();
           return restored(catalog.withRequestId(requestId).restoreBranch(project, name, spec, backup), false);
         }
-        TimelineSpec spec = forks.fork(b, forks.forkPoint(b, req.lsn(), req.time()), child);
+        // The catalog's refusals of a new backup branch come before the fork and the stop.
         String backup = CatalogClient.backupName(name, Instant.now());
+        if (findBranch(project, backup).isPresent()) {
+          throw alreadyExists(project, backup);
+        }
+        checkRoomForBranch(project);
+        TimelineSpec spec = forks.fork(b, forks.forkPoint(b, req.lsn(), req.time()), child);
         boolean wasRunning = computes.stop(project, name, b.timeline().id(), EndpointState.STOPPED, "restore");
-        CatalogModel.Restored r = catalog.withRequestId(requestId).restoreBranch(project, name, spec, backup);
+        CatalogModel.Restored r = afterStop(project, name, wasRunning, "restore",
+            () -> catalog.withRequestId(requestId).restoreBranch(project, name, spec, backup));
         LOG.info("branch {}/{} restored to {} (timeline {}); previous state kept as {}", project, name,
             spec.forkLsn(), spec.id().shortForm(), r.backup().name());
         return restored(r, wasRunning);
@@ -240,28 +257,58 @@ public final class ControlPlane implements AutoCloseable {
     });
   }
 
+  /**
+   * The changes of a PATCH, one catalog command each. Every refusal that this process or the
+   * catalog's state decides comes first, in the order of the fields, so a refused request changes
+   * nothing (a refused name no longer leaves the branch protected). The expiry is written first:
+   * the catalog alone decides by its clock whether it is in the future.
+   */
   private Views.Branch update(String requestId, String project, String current, Views.UpdateBranch req) {
     CatalogModel.Branch b = catalog.getBranch(project, current);
+    Instant expiry = req.expiresAt() == null || req.expiresAt().isEmpty() ? null
+        : Forks.instant(req.expiresAt(), "expiresAt");
+    if (expiry != null && expiry.isAfter(Instant.now()) && (b.parent().isEmpty()
+        || current.equals(catalog.getProject(project).defaultBranch()))) {
+      throw new ControlError.Conflict("IS_ROOT", "branch " + current + " is the default or root branch of project "
+          + project + " and cannot expire", null);
+    }
+    if (req.idleTimeoutSeconds() != null) {
+      checkIdleTimeout(current, req.idleTimeoutSeconds());
+    }
+    boolean rename = req.name() != null && !req.name().equals(current);
+    if (rename) {
+      checkName(CatalogLimits.BRANCH_NAME, req.name(), "branch");
+      if (findBranch(project, req.name()).isPresent()) {
+        throw alreadyExists(project, req.name());
+      }
+    }
     // One request id per change: the catalog refuses a reused id for a different command.
+    if (req.expiresAt() != null) {
+      b = catalog.withRequestId(requestId + ":expiry").setExpiry(project, current, expiry);
+    }
     if (req.isProtected() != null) {
       b = catalog.withRequestId(requestId + ":protect").setProtected(project, current, req.isProtected());
     }
-    if (req.expiresAt() != null) {
-      b = catalog.withRequestId(requestId + ":expiry").setExpiry(project, current, req.expiresAt().isEmpty() ? null
-          : Forks.instant(req.expiresAt(), "expiresAt"));
-    }
     if (req.idleTimeoutSeconds() != null) {
-      if (req.idleTimeoutSeconds() < 0) {
-        throw ControlError.invalidArgument("idleTimeoutSeconds must be 0 (never suspend) or positive");
-      }
       b = catalog.withRequestId(requestId + ":idle").setIdleTimeout(project, current,
           Duration.ofSeconds(req.idleTimeoutSeconds()));
     }
-    if (req.name() != null && !req.name().equals(current)) {
-      checkName(CatalogLimits.BRANCH_NAME, req.name(), "branch");
+    if (rename) {
       b = catalog.withRequestId(requestId + ":rename").renameBranch(project, current, req.name());
     }
     return branch(b, false);
+  }
+
+  /** This process's refusal of a negative idle timeout, and the catalog's of one above its limit (its words). */
+  private static void checkIdleTimeout(String branch, long seconds) {
+    if (seconds < 0) {
+      throw ControlError.invalidArgument("idleTimeoutSeconds must be 0 (never suspend) or positive");
+    }
+    long sent = Math.min(Integer.MAX_VALUE, seconds); // as CatalogClient.setIdleTimeout sends it
+    if (sent > CatalogLimits.IDLE_TIMEOUT_SECONDS_MAX) {
+      throw new ControlError.InvalidArgument("INVALID_ARGUMENT", "idle timeout " + sent + " s of branch " + branch
+          + " is out of range 0.." + CatalogLimits.IDLE_TIMEOUT_SECONDS_MAX + " (0 = never suspend)", null);
+    }
   }
 
   /**
@@ -277,7 +324,7 @@ public final class ControlPlane implements AutoCloseable {
           return new Views.DeleteResult(name, d.timeline().id().hex());
         }
         CatalogModel.Branch b = found.get();
-        // Refusals (children, protected, root) come before anything is stopped.
+        // Refusals (root, protected, children, default) come before anything is stopped.
         if (b.parent().isEmpty()) {
           throw new ControlError.Conflict("IS_ROOT", "branch " + name + " is the project's root branch and"
               + " cannot be deleted", null);
@@ -292,8 +339,14 @@ public final class ControlPlane implements AutoCloseable {
           throw new ControlError.Conflict("HAS_CHILDREN", "branch " + name + " has child branches " + children
               + "; delete them first", null);
         }
-        computes.stop(null, null, b.timeline().id(), EndpointState.STOPPED, "deleted");
-        CatalogModel.Branch d = catalog.withRequestId(requestId).deleteBranch(project, name);
+        if (name.equals(catalog.getProject(project).defaultBranch())) {
+          // A restored main has a parent (its backup) and is still the default: the catalog's refusal, its words.
+          throw new ControlError.Conflict("IS_ROOT", "branch " + name + " is the default branch of project " + project
+              + "; it goes only with the project", null);
+        }
+        boolean wasRunning = computes.stop(null, null, b.timeline().id(), EndpointState.STOPPED, "deleted");
+        CatalogModel.Branch d = afterStop(project, name, wasRunning, "delete",
+            () -> catalog.withRequestId(requestId).deleteBranch(project, name));
         LOG.info("branch {}/{} deleted (timeline {} tombstoned)", project, name, d.timeline().id().shortForm());
         return new Views.DeleteResult(name, d.timeline().id().hex());
       }
@@ -368,6 +421,54 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   // ---- helpers ----
+
+  /**
+   * The catalog write of an operation that has forked and stopped the branch's compute. The checks
+   * before the fork saw the catalog's state; the catalog checks again when it applies the command
+   * and stays the authority, so a change in between (a protect or a new branch by another control
+   * plane or a catalog client; this process's own operations on the name wait for {@link
+   * BranchLocks}) or a reused request id is still refused. Then the compute, if it ran, starts again
+   * on the branch's timeline, which the refused command left as it was. The forked timeline stays
+   * in ratis-wal, which cannot delete one: no branch holds it and nothing runs on it, {@code
+   * ListTimelines} lists it, and a retry with the same Idempotency-Key once the refusal is gone
+   * records that very fork (its id comes from the key).
+   */
+  private <T> T afterStop(String project, String name, boolean wasRunning, String what,
+      java.util.function.Supplier<T> write) {
+    try {
+      return write.get();
+    } catch (CatalogException refused) {
+      if (wasRunning) {
+        try {
+          computes.start(catalog.getBranch(project, name));
+          LOG.info("the catalog refused the {} of {}/{} ({}); its compute runs again", what, project, name,
+              refused.code());
+        } catch (RuntimeException e) {
+          LOG.warn("the catalog refused the {} of {}/{} ({}), and its compute did not start again: {}", what,
+              project, name, refused.code(), e.getMessage());
+        }
+      }
+      throw refused;
+    }
+  }
+
+  /**
+   * The catalog's refusal of one branch more than its limit, in its words, before anything is
+   * forked (which a refusal after it would leave behind).
+   */
+  private void checkRoomForBranch(String project) {
+    int have = catalog.listBranches(project).size();
+    if (have + 1 > CatalogLimits.BRANCHES_PER_PROJECT_MAX) {
+      throw new ControlError.LimitExceeded("LIMIT_EXCEEDED", "project " + project + " has " + have + " branches; the"
+          + " limit is " + CatalogLimits.BRANCHES_PER_PROJECT_MAX + ": delete branches first", null);
+    }
+  }
+
+  /** The catalog's refusal of a branch name that is taken, in its words. */
+  private static ControlError alreadyExists(String project, String name) {
+    return new ControlError.Conflict("ALREADY_EXISTS", "branch " + name + " already exists in project " + project
+        + "; pick another name", null);
+  }
 
   /** The timeline as the catalog records it (also as a tombstone); empty if it does not. */
   private Optional<CatalogModel.Timeline> recorded(TimelineId id) {
