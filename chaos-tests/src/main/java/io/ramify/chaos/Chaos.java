@@ -1,7 +1,9 @@
 package io.ramify.chaos;
 
+import io.ramify.chaos.run.CatalogWorkload;
 import io.ramify.chaos.run.ChaosRun;
 import io.ramify.chaos.run.Fault;
+import io.ramify.chaos.run.Workload;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,15 +20,23 @@ import picocli.CommandLine.Option;
     description = {
         "Runs Ramify on hosts in network namespaces (3 ratis-wal nodes hosting the catalog, 2 page-store",
         "shards, the control plane with its proxy and computes; every part a process of the real `ramify`",
-        "command), a workload through the proxy, and a nemesis that injects a fault, holds it, heals it and",
-        "waits until every part is whole again, fault after fault. Then checks what the clients saw",
-        "acknowledged against the database. Needs root. Each run writes its seed, schedule, history",
-        "(JSON lines), result and the processes' logs to a directory of its own under --dir.",
+        "command), a workload, and a nemesis that injects a fault, holds it, heals it and waits until every",
+        "part is whole again, fault after fault. Then checks what the clients saw. Workloads: bank (TPC-B",
+        "through the proxy; every acknowledged commit checked against the database) and catalog (branch",
+        "create, rename, delete, protect, reset and list through the REST API on one project; the history",
+        "checked for linearizability against a model of the catalog). Needs root. Each run writes its seed,",
+        "schedule, history (JSON lines), result and the processes' logs to a directory of its own under --dir.",
         "",
-        "Example: bin/chaos --workload bank --nemesis kill,partition --duration 10m --seed 7"})
+        "Example: bin/chaos --workload bank --nemesis kill,partition --duration 10m --seed 7",
+        "         bin/chaos --workload catalog --nemesis kill,partition --faults 4 --seed 3"})
 public final class Chaos implements Callable<Integer> {
-  @Option(names = "--workload", paramLabel = "NAME", description = "The workload: bank (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--workload", paramLabel = "NAME", description = "The workload: bank or catalog (default: "
+      + "${DEFAULT-VALUE}).")
   String workload = "bank";
+
+  @Option(names = "--ops", paramLabel = "N", description = "catalog: operations per run, spread over the faults; the "
+      + "clients and the nemesis stop when they are spent (default: ${DEFAULT-VALUE}).")
+  int ops = CatalogWorkload.OPS_DEFAULT;
 
   @Option(names = "--nemesis", paramLabel = "KIND,...", split = ",",
       description = "Faults to choose from: kill, pause, partition, one_way, loss, wipe (default: all).")
@@ -54,9 +64,15 @@ public final class Chaos implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!workload.equals("bank")) {
+    Workload.Kind kind;
+    try {
+      kind = Workload.Kind.valueOf(workload.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), "unknown workload '" + workload
-          + "' (known: bank)");
+          + "' (known: bank, catalog)");
+    }
+    if (ops < 1) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--ops must be at least 1");
     }
     long s = seed != null ? seed : Instant.now().toEpochMilli();
     String[] h = hold.split("-");
@@ -64,7 +80,8 @@ public final class Chaos implements Callable<Integer> {
     String stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(java.time.ZoneOffset.UTC)
         .format(Instant.now());
     ChaosRun.Settings settings = new ChaosRun.Settings(dir.resolve("run-" + stamp + "-seed-" + s), s, kinds(), faults,
-        duration(duration), duration(h[0]), duration(h[h.length - 1]), clients, ChaosRun.Settings.RECOVERY_MAX_DEFAULT);
+        duration(duration), duration(h[0]), duration(h[h.length - 1]), clients, ChaosRun.Settings.RECOVERY_MAX_DEFAULT,
+        kind, ops);
     return new ChaosRun(settings).run().ok() ? 0 : 1;
   }
 

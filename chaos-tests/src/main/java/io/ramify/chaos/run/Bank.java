@@ -2,17 +2,23 @@ package io.ramify.chaos.run;
 
 import io.ramify.chaos.history.Op;
 import io.ramify.chaos.history.Value;
+import io.ramify.control.Views;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -22,7 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * answer came (indeterminate). {@link #check} then says what was lost: an OK tag absent, a tag
  * present that no client attempted, the balance invariant broken.
  */
-public final class Bank {
+public final class Bank implements Workload {
   public static final String PROJECT = "bank";
   public static final String F = "txn";
   static final int BRANCHES = 1;
@@ -31,18 +37,41 @@ public final class Bank {
   /** Pause after a failed attempt (the server may be down for seconds). */
   static final long RETRY_PAUSE_MILLIS = 200;
 
-  private final String url;
   private final Recorder rec;
   private final AtomicBoolean stop = new AtomicBoolean();
   private final List<Thread> threads = new ArrayList<>();
+  private String url;
 
-  public Bank(String url, Recorder rec) {
-    this.url = url;
+  public Bank(Recorder rec) {
     this.rec = rec;
   }
 
+  @Override
+  public Kind kind() {
+    return Kind.BANK;
+  }
+
+  @Override
+  public String project() {
+    return PROJECT;
+  }
+
+  @Override
+  public Set<String> functions() {
+    return Set.of(F);
+  }
+
+  /** The project, the main branch's compute (woken by the first connection) and the bank's tables. */
+  @Override
+  public void setUp(ChaosCluster c) throws SQLException {
+    c.api.post("/v1/projects", new Views.CreateProject(PROJECT, null), Views.ProjectCreated.class);
+    c.api.post("/v1/projects/" + PROJECT + "/branches/main/compute/start", null, Views.Branch.class);
+    url = c.jdbcUrl("main");
+    setup();
+  }
+
   /** pgbench's four tables at a small scale, from scratch. */
-  public void setup() throws SQLException {
+  void setup() throws SQLException {
     try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
       s.execute("DROP TABLE IF EXISTS pgbench_history, pgbench_accounts, pgbench_tellers, pgbench_branches");
       s.execute("CREATE TABLE pgbench_branches (bid int PRIMARY KEY, bbalance int, filler char(88))");
@@ -56,7 +85,9 @@ public final class Bank {
     }
   }
 
-  public void start(int clients) {
+  /** The bank runs until stopped, as fast as its clients go: {@code span} does not matter. */
+  @Override
+  public void start(int clients, Duration span) {
     for (int i = 0; i < clients; i++) {
       int process = i;
       threads.add(Thread.ofPlatform().name("bank-" + i).daemon().start(() -> client(process)));
@@ -118,6 +149,12 @@ public final class Bank {
     }
   }
 
+  @Override
+  public boolean running() {
+    return !stop.get();
+  }
+
+  @Override
   public void stop() throws InterruptedException {
     stop.set(true);
     for (Thread t : threads) {
@@ -127,10 +164,33 @@ public final class Bank {
 
   /** What the database holds against what clients saw, after the faults healed. */
   public record Verdict(int attempted, int acknowledged, int indeterminate, int indeterminatePresent, List<String> lost,
-      List<String> unexpected, String invariant, String amcheck) {
+      List<String> unexpected, String invariant, String amcheck) implements Workload.Verdict {
+    @Override
     public boolean ok() {
       return lost.isEmpty() && unexpected.isEmpty() && invariant.isEmpty() && amcheck.isEmpty();
     }
+
+    @Override
+    public String summary() {
+      return String.format(Locale.ROOT, "%d txns attempted, %d acknowledged, %d indeterminate (%d present), lost %d, "
+          + "unexpected %d, invariant %s, amcheck %s", attempted, acknowledged, indeterminate, indeterminatePresent,
+          lost.size(), unexpected.size(), invariant.isEmpty() ? "holds" : invariant, amcheck.isEmpty() ? "clean"
+          : amcheck);
+    }
+
+    @Override
+    public String jsonFields() {
+      return "\"attempted\":" + attempted + ",\"acknowledged\":" + acknowledged + ",\"indeterminate\":" + indeterminate
+          + ",\"indeterminatePresent\":" + indeterminatePresent + ",\"lost\":" + Results.list(lost) + ",\"unexpected\":"
+          + Results.list(unexpected) + ",\"invariant\":" + Results.str(invariant) + ",\"amcheck\":"
+          + Results.str(amcheck);
+    }
+  }
+
+  /** {@link #check(String)} with pg_amcheck's verdict on the branch. */
+  @Override
+  public Verdict check(ChaosCluster c) throws SQLException, IOException, InterruptedException {
+    return check(amcheck(c));
   }
 
   /** Reads every tag back and checks it against the history; {@code amcheck} is pg_amcheck's complaint, if any. */
@@ -183,7 +243,8 @@ public final class Bank {
    * balance invariant, which must be reported too. Run last: it damages the data. Empty when both
    * were caught, else what was missed.
    */
-  public String negativeControls() throws SQLException {
+  @Override
+  public String negativeControls(ChaosCluster cluster) throws SQLException {
     String victim = rec.ops().stream().filter(o -> o.type() == Op.Type.OK && o.f().equals(F))
         .map(o -> ((Value.Str) o.value()).value()).findFirst().orElse(null);
     if (victim == null) {
@@ -205,6 +266,26 @@ public final class Bank {
       return "a broken balance invariant was not reported";
     }
     return "";
+  }
+
+  @Override
+  public String negativeControlsCaught() {
+    return "a deleted acknowledged row and a broken balance were both caught";
+  }
+
+  /** pg_amcheck over every table and index of the branch, through the proxy; empty when clean. */
+  private static String amcheck(ChaosCluster c) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder("/usr/lib/postgresql/15/bin/pg_amcheck", "--heapallindexed",
+        "--install-missing", "-h", c.local.controlHost(), "-p", Integer.toString(c.local.proxyPort()), "-U",
+        "postgres", "postgres").redirectErrorStream(true);
+    pb.environment().put("PGOPTIONS", "endpoint=main");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(10, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      return "pg_amcheck did not finish in 10 minutes";
+    }
+    return p.exitValue() == 0 ? "" : "pg_amcheck exited " + p.exitValue() + ": " + out.strip();
   }
 
   private static void close(Connection c) {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * Every event of a run in the order it happened, from every client and the nemesis (process
@@ -46,13 +47,14 @@ public final class Recorder {
   }
 
   /**
-   * Milliseconds from {@code fromNanos} to the first OK completion of {@code f} after it, or -1
-   * when none came: how long clients saw the system unavailable after a fault.
+   * Milliseconds from {@code fromNanos} to the first OK completion of one of {@code fs} after it,
+   * or -1 when none came: how long clients saw the system unavailable after a fault.
    */
-  public synchronized long millisToNextOk(String f, long fromNanos) {
+  public synchronized long millisToNextOk(Set<String> fs, long fromNanos) {
     for (Op op : ops) {
       OptionalLong t = op.timeNanos();
-      if (op.type() == Op.Type.OK && op.f().equals(f) && t.isPresent() && t.getAsLong() >= fromNanos) {
+      if (op.type() == Op.Type.OK && fs.contains(op.f()) && op.process() != NEMESIS && t.isPresent()
+          && t.getAsLong() >= fromNanos) {
         return (t.getAsLong() - fromNanos) / 1_000_000;
       }
     }
@@ -60,16 +62,17 @@ public final class Recorder {
   }
 
   /**
-   * The longest time, in milliseconds, between acknowledgements of {@code f} from {@code fromNanos}
-   * to {@code toNanos} (counting from the start to the first and from the last to the end): the
-   * longest the clients saw the system unavailable during that window.
+   * The longest time, in milliseconds, between acknowledgements of any of {@code fs} from {@code
+   * fromNanos} to {@code toNanos} (counting from the start to the first and from the last to the
+   * end): the longest the clients saw the system unavailable during that window.
    */
-  public synchronized long longestGapMillis(String f, long fromNanos, long toNanos) {
+  public synchronized long longestGapMillis(Set<String> fs, long fromNanos, long toNanos) {
     long last = fromNanos;
     long gap = 0;
     for (Op op : ops) {
       OptionalLong t = op.timeNanos();
-      if (op.type() == Op.Type.OK && op.f().equals(f) && t.isPresent() && t.getAsLong() >= fromNanos
+      if (op.type() == Op.Type.OK && fs.contains(op.f()) && op.process() != NEMESIS && t.isPresent()
+          && t.getAsLong() >= fromNanos
           && t.getAsLong() <= toNanos) {
         gap = Math.max(gap, t.getAsLong() - last);
         last = t.getAsLong();

@@ -9,13 +9,10 @@ final class Results {
   private Results() {}
 
   static String summary(ChaosRun.Result r) {
-    Bank.Verdict v = r.verdict();
-    String ops = v == null ? "no verdict" : String.format(Locale.ROOT, "%d txns attempted, %d acknowledged, %d "
-        + "indeterminate (%d present), lost %d, unexpected %d, invariant %s, amcheck %s", v.attempted(),
-        v.acknowledged(), v.indeterminate(), v.indeterminatePresent(), v.lost().size(), v.unexpected().size(),
-        v.invariant().isEmpty() ? "holds" : v.invariant(), v.amcheck().isEmpty() ? "clean" : v.amcheck());
-    return String.format(Locale.ROOT, "seed %d, %d faults (%s); %s; unavailable p50 %d / max %d ms; recovered "
-        + "p50 %d / max %d ms; %d unexpected ERROR lines%s", r.seed(), r.faults(), r.nemeses(), ops,
+    Workload.Verdict v = r.verdict();
+    String ops = v == null ? "no verdict" : v.summary();
+    return String.format(Locale.ROOT, "seed %d, %s, %d faults (%s); %s; unavailable p50 %d / max %d ms; recovered "
+        + "p50 %d / max %d ms; %d unexpected ERROR lines%s", r.seed(), r.workload(), r.faults(), r.nemeses(), ops,
         percentile(r.unavailableMillis(), 50), percentile(r.unavailableMillis(), 100),
         percentile(r.recoveryMillis(), 50), percentile(r.recoveryMillis(), 100), r.unexpectedErrors().size(),
         r.failure().isEmpty() ? "" : "; failed: " + r.failure());
@@ -31,16 +28,13 @@ final class Results {
   }
 
   static String json(ChaosRun.Result r) {
-    Bank.Verdict v = r.verdict();
+    Workload.Verdict v = r.verdict();
     StringBuilder b = new StringBuilder("{");
-    b.append("\"seed\":").append(r.seed()).append(",\"nemeses\":").append(str(r.nemeses()));
+    b.append("\"seed\":").append(r.seed()).append(",\"workload\":").append(str(r.workload()))
+        .append(",\"nemeses\":").append(str(r.nemeses()));
     b.append(",\"faults\":").append(r.faults()).append(",\"ok\":").append(r.ok());
     if (v != null) {
-      b.append(",\"attempted\":").append(v.attempted()).append(",\"acknowledged\":").append(v.acknowledged())
-          .append(",\"indeterminate\":").append(v.indeterminate()).append(",\"indeterminatePresent\":")
-          .append(v.indeterminatePresent()).append(",\"lost\":").append(list(v.lost())).append(",\"unexpected\":")
-          .append(list(v.unexpected())).append(",\"invariant\":").append(str(v.invariant())).append(",\"amcheck\":")
-          .append(str(v.amcheck()));
+      b.append(',').append(v.jsonFields());
     }
     b.append(",\"unavailableMillis\":").append(r.unavailableMillis()).append(",\"recoveryMillis\":")
         .append(r.recoveryMillis()).append(",\"unexpectedErrors\":").append(list(r.unexpectedErrors()))
@@ -48,12 +42,12 @@ final class Results {
     return b.toString();
   }
 
-  private static String list(List<String> xs) {
+  static String list(List<String> xs) {
     List<String> q = xs.stream().map(Results::str).toList();
     return "[" + String.join(",", q) + "]";
   }
 
-  private static String str(String s) {
+  static String str(String s) {
     StringBuilder b = new StringBuilder("\"");
     for (char c : s.toCharArray()) {
       switch (c) {
