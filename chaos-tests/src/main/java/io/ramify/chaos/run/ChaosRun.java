@@ -114,7 +114,9 @@ public final class ChaosRun {
       if (verdict.ok()) {
         String control = w.negativeControls(c);
         say("checker negative controls: " + (control.isEmpty() ? w.negativeControlsCaught() : control));
-        failure = control;
+        if (!control.isEmpty()) {
+          failure = failure.isEmpty() ? control : failure + "; " + control;
+        }
       }
     } catch (Exception e) {
       failure = failure.isEmpty() ? e.toString() : failure;
