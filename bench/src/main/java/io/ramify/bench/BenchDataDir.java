@@ -13,40 +13,42 @@ import java.util.stream.Stream;
  * directory; deleted afterwards unless asked to keep it.
  */
 public final class BenchDataDir {
-  /** Set by the bench scripts to the repository root. */
-  public static final String ROOT_PROPERTY = "ramify.root";
+    /** Set by the bench scripts to the repository root. */
+    public static final String ROOT_PROPERTY = "ramify.root";
 
-  /** What a benchmark runs with its data directory and the repository root. */
-  public interface Body {
-    void run(Path dir, Path root) throws Exception;
-  }
-
-  private BenchDataDir() {}
-
-  public static void run(String prefix, Path dataParent, boolean keepData, Consumer<String> progress, Body body)
-      throws Exception {
-    Path root = Path.of(System.getProperty(ROOT_PROPERTY, "."));
-    Path parent = dataParent != null ? dataParent
-        : System.getProperty(ROOT_PROPERTY) != null ? root.resolve("bench/target")
-            : Path.of(System.getProperty("java.io.tmpdir"));
-    Files.createDirectories(parent);
-    Path dir = Files.createTempDirectory(parent, prefix);
-    try {
-      body.run(dir, root);
-    } finally {
-      if (keepData) {
-        progress.accept("kept data in " + dir);
-      } else {
-        deleteTree(dir);
-      }
+    /** What a benchmark runs with its data directory and the repository root. */
+    public interface Body {
+        void run(Path dir, Path root) throws Exception;
     }
-  }
 
-  public static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+    private BenchDataDir() {}
+
+    public static void run(String prefix, Path dataParent, boolean keepData, Consumer<String> progress, Body body)
+            throws Exception {
+        Path root = Path.of(System.getProperty(ROOT_PROPERTY, "."));
+        Path parent = dataParent != null
+                ? dataParent
+                : System.getProperty(ROOT_PROPERTY) != null
+                        ? root.resolve("bench/target")
+                        : Path.of(System.getProperty("java.io.tmpdir"));
+        Files.createDirectories(parent);
+        Path dir = Files.createTempDirectory(parent, prefix);
+        try {
+            body.run(dir, root);
+        } finally {
+            if (keepData) {
+                progress.accept("kept data in " + dir);
+            } else {
+                deleteTree(dir);
+            }
+        }
     }
-  }
+
+    public static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
 }

@@ -14,41 +14,41 @@ import java.nio.file.Path;
  * strace saw one 1,238-byte write and /proc/diskstats a few tens of KiB for the whole machine.
  */
 public final class DiskMeter {
-  private final String device;
+    private final String device;
 
-  private DiskMeter(String device) {
-    this.device = device;
-  }
-
-  /** The meter of the disk under {@code dir}; its readings are -1 when that disk is not found. */
-  public static DiskMeter of(Path dir) {
-    try {
-      String name = Files.getFileStore(dir).name();
-      return new DiskMeter(name.startsWith("/dev/") ? name.substring("/dev/".length()) : "");
-    } catch (IOException e) {
-      return new DiskMeter("");
+    private DiskMeter(String device) {
+        this.device = device;
     }
-  }
 
-  public String device() {
-    return device;
-  }
-
-  /** Bytes written to the device since boot, or -1 when unknown. */
-  public long writtenBytes() {
-    if (device.isEmpty()) {
-      return -1;
-    }
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/diskstats"))) {
-        String[] f = line.trim().split("\\s+");
-        if (f.length > 9 && f[2].equals(device)) {
-          return Long.parseLong(f[9]) * 512;
+    /** The meter of the disk under {@code dir}; its readings are -1 when that disk is not found. */
+    public static DiskMeter of(Path dir) {
+        try {
+            String name = Files.getFileStore(dir).name();
+            return new DiskMeter(name.startsWith("/dev/") ? name.substring("/dev/".length()) : "");
+        } catch (IOException e) {
+            return new DiskMeter("");
         }
-      }
-    } catch (IOException | NumberFormatException e) {
-      return -1;
     }
-    return -1;
-  }
+
+    public String device() {
+        return device;
+    }
+
+    /** Bytes written to the device since boot, or -1 when unknown. */
+    public long writtenBytes() {
+        if (device.isEmpty()) {
+            return -1;
+        }
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/diskstats"))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 9 && f[2].equals(device)) {
+                    return Long.parseLong(f[9]) * 512;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
 }

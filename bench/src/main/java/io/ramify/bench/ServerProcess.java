@@ -9,11 +9,11 @@ import io.ramify.common.server.ServerMain;
  * gone ({@link ParentWatch#exitWithParent}).
  */
 public final class ServerProcess {
-  private ServerProcess() {}
+    private ServerProcess() {}
 
-  /** Args: ROLE --option value ..., as {@link ServerMain} takes them. */
-  public static void main(String[] args) throws Exception {
-    ParentWatch.exitWithParent();
-    ServerMain.main(args);
-  }
+    /** Args: ROLE --option value ..., as {@link ServerMain} takes them. */
+    public static void main(String[] args) throws Exception {
+        ParentWatch.exitWithParent();
+        ServerMain.main(args);
+    }
 }

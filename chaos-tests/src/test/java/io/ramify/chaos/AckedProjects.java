@@ -17,55 +17,55 @@ import java.util.concurrent.atomic.AtomicLong;
  * the client's bounded retries) may or may not have happened; it is not counted.
  */
 final class AckedProjects implements AutoCloseable {
-  private final CatalogClient client;
-  private final Duration pause;
-  private final ConcurrentLinkedQueue<String> acked = new ConcurrentLinkedQueue<>();
-  private final AtomicLong ackedCount = new AtomicLong();
-  private final AtomicLong failures = new AtomicLong();
-  private volatile boolean running = true;
-  private final Thread thread;
+    private final CatalogClient client;
+    private final Duration pause;
+    private final ConcurrentLinkedQueue<String> acked = new ConcurrentLinkedQueue<>();
+    private final AtomicLong ackedCount = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private volatile boolean running = true;
+    private final Thread thread;
 
-  AckedProjects(CatalogClient client, Duration pause) {
-    this.client = client;
-    this.pause = pause;
-    thread = Thread.ofPlatform().name("acked-projects").start(this::run);
-  }
-
-  private void run() {
-    for (long n = 0; running; n++) {
-      String name = "p" + n;
-      try {
-        client.createProject(name, TimelineId.random(), 0);
-        acked.add(name);
-        ackedCount.incrementAndGet();
-      } catch (RuntimeException e) {
-        failures.incrementAndGet();
-      }
-      WalNodes.sleep(pause.toMillis());
+    AckedProjects(CatalogClient client, Duration pause) {
+        this.client = client;
+        this.pause = pause;
+        thread = Thread.ofPlatform().name("acked-projects").start(this::run);
     }
-  }
 
-  long acked() {
-    return ackedCount.get();
-  }
-
-  long failures() {
-    return failures.get();
-  }
-
-  /** Acknowledged projects the catalog does not list; empty when none is lost. */
-  List<String> missing() {
-    List<String> want = new ArrayList<>(acked);
-    Set<String> have = new HashSet<>();
-    for (Project p : client.listProjects()) {
-      have.add(p.name());
+    private void run() {
+        for (long n = 0; running; n++) {
+            String name = "p" + n;
+            try {
+                client.createProject(name, TimelineId.random(), 0);
+                acked.add(name);
+                ackedCount.incrementAndGet();
+            } catch (RuntimeException e) {
+                failures.incrementAndGet();
+            }
+            WalNodes.sleep(pause.toMillis());
+        }
     }
-    return want.stream().filter(n -> !have.contains(n)).toList();
-  }
 
-  @Override
-  public void close() throws InterruptedException {
-    running = false;
-    thread.join(Duration.ofSeconds(120));
-  }
+    long acked() {
+        return ackedCount.get();
+    }
+
+    long failures() {
+        return failures.get();
+    }
+
+    /** Acknowledged projects the catalog does not list; empty when none is lost. */
+    List<String> missing() {
+        List<String> want = new ArrayList<>(acked);
+        Set<String> have = new HashSet<>();
+        for (Project p : client.listProjects()) {
+            have.add(p.name());
+        }
+        return want.stream().filter(n -> !have.contains(n)).toList();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        thread.join(Duration.ofSeconds(120));
+    }
 }

@@ -22,18 +22,26 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("integration")
 class ChaosShortSuiteTest {
-  static final int FAULTS = 6;
+    static final int FAULTS = 6;
 
-  @Test
-  void bankSurvivesKillsPausesAndPartitions() throws Exception {
-    long seed = Long.getLong("chaos.seed", System.currentTimeMillis());
-    System.out.println("chaos seed " + seed + " (replay with -Dchaos.seed=" + seed + ")");
-    Path dir = Path.of("target", "chaos", "run-seed-" + seed).toAbsolutePath();
-    ChaosRun.Result r = new ChaosRun(new ChaosRun.Settings(dir, seed, EnumSet.of(Fault.Kind.KILL, Fault.Kind.PAUSE,
-        Fault.Kind.PARTITION), FAULTS, Duration.ofMinutes(4), Duration.ofSeconds(2), Duration.ofSeconds(4), 3,
-        ChaosRun.Settings.RECOVERY_MAX_DEFAULT)).run();
-    assertTrue(r.ok(), "chaos run failed (seed " + seed + ", history and logs in " + dir + "): " + r);
-    assertTrue(r.faults() >= 3, "too few faults injected: " + r.faults());
-    assertEquals(0, r.verdict().lost().size());
-  }
+    @Test
+    void bankSurvivesKillsPausesAndPartitions() throws Exception {
+        long seed = Long.getLong("chaos.seed", System.currentTimeMillis());
+        System.out.println("chaos seed " + seed + " (replay with -Dchaos.seed=" + seed + ")");
+        Path dir = Path.of("target", "chaos", "run-seed-" + seed).toAbsolutePath();
+        ChaosRun.Result r = new ChaosRun(new ChaosRun.Settings(
+                        dir,
+                        seed,
+                        EnumSet.of(Fault.Kind.KILL, Fault.Kind.PAUSE, Fault.Kind.PARTITION),
+                        FAULTS,
+                        Duration.ofMinutes(4),
+                        Duration.ofSeconds(2),
+                        Duration.ofSeconds(4),
+                        3,
+                        ChaosRun.Settings.RECOVERY_MAX_DEFAULT))
+                .run();
+        assertTrue(r.ok(), "chaos run failed (seed " + seed + ", history and logs in " + dir + "): " + r);
+        assertTrue(r.faults() >= 3, "too few faults injected: " + r.faults());
+        assertEquals(0, r.verdict().lost().size());
+    }
 }

@@ -40,197 +40,208 @@ import java.util.stream.Stream;
  * acknowledged) is kept in the copy: that is one state a power loss may leave, not the only one.
  */
 final class WalNodes implements AutoCloseable {
-  /** How long a node process may take to start serving (checked once it has; the fixture's own bound is longer). */
-  static final Duration START_TIMEOUT = Duration.ofSeconds(90);
-  static final String CLUSTER_NAME = "chaos";
-  /**
-   * Each node's JVM: the servers' options, a heap of 384 MiB and C1 only (three nodes and the test
-   * share the machine's cores); these come after the launcher's default heap and win over it.
-   */
-  static final List<String> JVM_OPTIONS = Stream.concat(ServerJvm.OPTIONS.stream(), Stream.of("-Xmx384m",
-      "-XX:TieredStopAtLevel=1")).toList();
-  private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long a node process may take to start serving (checked once it has; the fixture's own bound is longer). */
+    static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
-  final WalCluster cluster;
-  private final LocalCluster fixture;
-  private final Path root;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    static final String CLUSTER_NAME = "chaos";
+    /**
+     * Each node's JVM: the servers' options, a heap of 384 MiB and C1 only (three nodes and the test
+     * share the machine's cores); these come after the launcher's default heap and win over it.
+     */
+    static final List<String> JVM_OPTIONS = Stream.concat(
+                    ServerJvm.OPTIONS.stream(), Stream.of("-Xmx384m", "-XX:TieredStopAtLevel=1"))
+            .toList();
 
-  /** Starts {@code nodes} nodes, each hosting {@code nodes} WAL groups and the catalog, and waits until every group has a leader. */
-  WalNodes(Path root, int nodes, long snapshotEveryEntries) throws IOException {
-    this.root = root;
-    fixture = LocalCluster.builder(root).name(CLUSTER_NAME).walNodes(nodes, nodes).catalog()
-        .walOptions(i -> Map.of("snapshot-every-entries", String.valueOf(snapshotEveryEntries)))
-        .walIn(LocalCluster.Placement.PROCESS)
-        .launcher(Launcher.java(Ramify.class.getName(), JVM_OPTIONS, List.of("--debug"))).start();
-    cluster = fixture.wal();
-  }
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-  static String id(int i) {
-    return "n" + i;
-  }
+    final WalCluster cluster;
+    private final LocalCluster fixture;
+    private final Path root;
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  int size() {
-    return fixture.walNodes().size();
-  }
-
-  private Part node(int i) {
-    return fixture.walNode(i);
-  }
-
-  /** {@code ROOT/wal-nI}, as {@link ReplicaCompare} reads it. */
-  Path dataDir(int i) {
-    return node(i).dataDir();
-  }
-
-  Path log(int i) {
-    return node(i).log();
-  }
-
-  /** Starts node {@code i} on its data directory and waits (bounded) until it says it serves. */
-  void start(int i) throws IOException {
-    long t0 = System.nanoTime();
-    try {
-      node(i).start();
-    } catch (IOException e) {
-      throw new IOException("node " + id(i) + " did not start: " + e.getMessage() + "; its log:\n" + tail(i), e);
+    /** Starts {@code nodes} nodes, each hosting {@code nodes} WAL groups and the catalog, and waits until every group has a leader. */
+    WalNodes(Path root, int nodes, long snapshotEveryEntries) throws IOException {
+        this.root = root;
+        fixture = LocalCluster.builder(root)
+                .name(CLUSTER_NAME)
+                .walNodes(nodes, nodes)
+                .catalog()
+                .walOptions(i -> Map.of("snapshot-every-entries", String.valueOf(snapshotEveryEntries)))
+                .walIn(LocalCluster.Placement.PROCESS)
+                .launcher(Launcher.java(Ramify.class.getName(), JVM_OPTIONS, List.of("--debug")))
+                .start();
+        cluster = fixture.wal();
     }
-    long ms = (System.nanoTime() - t0) / 1_000_000;
-    if (ms > START_TIMEOUT.toMillis()) {
-      throw new IOException("node " + id(i) + " took " + ms + " ms to start, more than " + START_TIMEOUT
-          + "; its log:\n" + tail(i));
+
+    static String id(int i) {
+        return "n" + i;
     }
-  }
 
-  /** The last lines of node {@code i}'s log, for failure messages. */
-  String tail(int i) throws IOException {
-    if (!Files.exists(log(i))) {
-      return "(no log)";
+    int size() {
+        return fixture.walNodes().size();
     }
-    List<String> all = Files.readAllLines(log(i));
-    return String.join("\n", all.subList(Math.max(0, all.size() - 60), all.size()));
-  }
 
-  /** SIGKILL: the process dies at once; what it wrote stays in the kernel's page cache. */
-  void kill(int i) {
-    node(i).kill();
-  }
-
-  /** SIGSTOP: the node stops answering (a hang or a partition) without losing anything. */
-  void freeze(int i) {
-    try {
-      node(i).pause();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    private Part node(int i) {
+        return fixture.walNode(i);
     }
-  }
 
-  void thaw(int i) {
-    try {
-      node(i).resume();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    /** {@code ROOT/wal-nI}, as {@link ReplicaCompare} reads it. */
+    Path dataDir(int i) {
+        return node(i).dataDir();
     }
-  }
 
-  /**
-   * A power loss of node {@code i}: the process ends, and its data directory is replaced by a
-   * frozen copy without RocksDB's unsynced writes (see the class comment). Returns the number of
-   * RocksDB log files dropped.
-   */
-  int powerLoss(int i) throws IOException {
-    freeze(i);
-    Path copy = root.resolve("wal-" + id(i) + ".powerloss");
-    deleteTree(copy);
-    Processes.run(List.of("cp", "-a", dataDir(i).toString(), copy.toString()), Duration.ofMinutes(2));
-    kill(i);
-    int dropped = 0;
-    try (Stream<Path> s = Files.walk(copy)) {
-      for (Path p : s.filter(WalNodes::isRocksDbLog).toList()) {
-        Files.delete(p);
-        dropped++;
-      }
+    Path log(int i) {
+        return node(i).log();
     }
-    deleteTree(dataDir(i));
-    Files.move(copy, dataDir(i));
-    return dropped;
-  }
 
-  /** A RocksDB write-ahead log file ({@code NNNNNN.log} beside a {@code CURRENT} file). */
-  private static boolean isRocksDbLog(Path p) {
-    return p.getFileName().toString().matches("\\d+\\.log") && Files.exists(p.resolveSibling("CURRENT"));
-  }
-
-  /** SIGTERM and wait: a clean stop (the node snapshots its groups); killed if it does not end in time. */
-  void stop(int i) throws IOException {
-    node(i).stop();
-  }
-
-  boolean alive(int i) {
-    return node(i).running();
-  }
-
-  /** Node {@code i}'s /health document, or null when it does not answer within 2 s. */
-  JsonNode health(int i) {
-    try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-          URI.create("http://127.0.0.1:" + node(i).options().integer("metrics-port") + "/health")).timeout(Duration.ofSeconds(2)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      return JSON.readTree(r.body());
-    } catch (IOException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
+    /** Starts node {@code i} on its data directory and waits (bounded) until it says it serves. */
+    void start(int i) throws IOException {
+        long t0 = System.nanoTime();
+        try {
+            node(i).start();
+        } catch (IOException e) {
+            throw new IOException("node " + id(i) + " did not start: " + e.getMessage() + "; its log:\n" + tail(i), e);
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        if (ms > START_TIMEOUT.toMillis()) {
+            throw new IOException("node " + id(i) + " took " + ms + " ms to start, more than " + START_TIMEOUT
+                    + "; its log:\n" + tail(i));
+        }
     }
-  }
 
-  /** The /health entry of a group on node {@code i}: WAL group {@code "0"}, or a hosted one by name. */
-  static JsonNode group(JsonNode health, String group) {
-    if (group.chars().allMatch(Character::isDigit)) {
-      return health.get("groups").get(Integer.parseInt(group));
+    /** The last lines of node {@code i}'s log, for failure messages. */
+    String tail(int i) throws IOException {
+        if (!Files.exists(log(i))) {
+            return "(no log)";
+        }
+        List<String> all = Files.readAllLines(log(i));
+        return String.join("\n", all.subList(Math.max(0, all.size() - 60), all.size()));
     }
-    for (JsonNode h : health.get("hosted")) {
-      if (h.get("name").asText().equals(group)) {
-        return h;
-      }
-    }
-    throw new IllegalArgumentException("no group " + group + " in " + health);
-  }
 
-  /** The directory of a group's state machine (Raft log beside it) on node {@code i}. */
-  Path groupDir(int i, String groupUuid) {
-    return dataDir(i).resolve(groupUuid);
-  }
+    /** SIGKILL: the process dies at once; what it wrote stays in the kernel's page cache. */
+    void kill(int i) {
+        node(i).kill();
+    }
 
-  static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
+    /** SIGSTOP: the node stops answering (a hang or a partition) without losing anything. */
+    void freeze(int i) {
+        try {
+            node(i).pause();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(q);
-      }
-    }
-  }
 
-  static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
+    void thaw(int i) {
+        try {
+            node(i).resume();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
-  }
 
-  /** Kills every node still running (a test that failed half-way); a passing test has stopped them cleanly. */
-  @Override
-  public void close() throws IOException {
-    for (Part p : fixture.walNodes()) {
-      if (p.running()) {
-        p.kill();
-      }
+    /**
+     * A power loss of node {@code i}: the process ends, and its data directory is replaced by a
+     * frozen copy without RocksDB's unsynced writes (see the class comment). Returns the number of
+     * RocksDB log files dropped.
+     */
+    int powerLoss(int i) throws IOException {
+        freeze(i);
+        Path copy = root.resolve("wal-" + id(i) + ".powerloss");
+        deleteTree(copy);
+        Processes.run(List.of("cp", "-a", dataDir(i).toString(), copy.toString()), Duration.ofMinutes(2));
+        kill(i);
+        int dropped = 0;
+        try (Stream<Path> s = Files.walk(copy)) {
+            for (Path p : s.filter(WalNodes::isRocksDbLog).toList()) {
+                Files.delete(p);
+                dropped++;
+            }
+        }
+        deleteTree(dataDir(i));
+        Files.move(copy, dataDir(i));
+        return dropped;
     }
-    fixture.close();
-  }
+
+    /** A RocksDB write-ahead log file ({@code NNNNNN.log} beside a {@code CURRENT} file). */
+    private static boolean isRocksDbLog(Path p) {
+        return p.getFileName().toString().matches("\\d+\\.log") && Files.exists(p.resolveSibling("CURRENT"));
+    }
+
+    /** SIGTERM and wait: a clean stop (the node snapshots its groups); killed if it does not end in time. */
+    void stop(int i) throws IOException {
+        node(i).stop();
+    }
+
+    boolean alive(int i) {
+        return node(i).running();
+    }
+
+    /** Node {@code i}'s /health document, or null when it does not answer within 2 s. */
+    JsonNode health(int i) {
+        try {
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(
+                                    "http://127.0.0.1:" + node(i).options().integer("metrics-port") + "/health"))
+                            .timeout(Duration.ofSeconds(2))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return JSON.readTree(r.body());
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** The /health entry of a group on node {@code i}: WAL group {@code "0"}, or a hosted one by name. */
+    static JsonNode group(JsonNode health, String group) {
+        if (group.chars().allMatch(Character::isDigit)) {
+            return health.get("groups").get(Integer.parseInt(group));
+        }
+        for (JsonNode h : health.get("hosted")) {
+            if (h.get("name").asText().equals(group)) {
+                return h;
+            }
+        }
+        throw new IllegalArgumentException("no group " + group + " in " + health);
+    }
+
+    /** The directory of a group's state machine (Raft log beside it) on node {@code i}. */
+    Path groupDir(int i, String groupUuid) {
+        return dataDir(i).resolve(groupUuid);
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** Kills every node still running (a test that failed half-way); a passing test has stopped them cleanly. */
+    @Override
+    public void close() throws IOException {
+        for (Part p : fixture.walNodes()) {
+            if (p.running()) {
+                p.kill();
+            }
+        }
+        fixture.close();
+    }
 }

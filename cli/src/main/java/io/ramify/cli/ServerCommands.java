@@ -19,70 +19,73 @@ import picocli.CommandLine.ParameterException;
  * for).
  */
 final class ServerCommands {
-  /** Options of every command that are no server option: picocli's own, {@code --debug}, {@code --config}. */
-  static final Set<String> NOT_SERVER_OPTIONS = Set.of("help", "version", "debug", "config");
+    /** Options of every command that are no server option: picocli's own, {@code --debug}, {@code --config}. */
+    static final Set<String> NOT_SERVER_OPTIONS = Set.of("help", "version", "debug", "config");
 
-  private ServerCommands() { }
+    private ServerCommands() {}
 
-  /** The role's option names a command offers: its long options without dashes, less {@link #NOT_SERVER_OPTIONS}. */
-  static Set<String> serverOptionNames(CommandSpec spec) {
-    Set<String> names = new java.util.TreeSet<>();
-    for (OptionSpec o : spec.options()) {
-      String name = o.longestName().substring(2);
-      if (!NOT_SERVER_OPTIONS.contains(name)) {
-        names.add(name);
-      }
+    /** The role's option names a command offers: its long options without dashes, less {@link #NOT_SERVER_OPTIONS}. */
+    static Set<String> serverOptionNames(CommandSpec spec) {
+        Set<String> names = new java.util.TreeSet<>();
+        for (OptionSpec o : spec.options()) {
+            String name = o.longestName().substring(2);
+            if (!NOT_SERVER_OPTIONS.contains(name)) {
+                names.add(name);
+            }
+        }
+        return names;
     }
-    return names;
-  }
 
-  /** Every server option of the command that has a value (given, from --config, or its default), as text. */
-  static ServerOptions options(CommandSpec spec) {
-    Map<String, String> values = new LinkedHashMap<>();
-    Set<String> names = serverOptionNames(spec);
-    for (OptionSpec o : spec.options()) {
-      String name = o.longestName().substring(2);
-      Object v = o.getValue();
-      if (names.contains(name) && v != null) {
-        values.put(name, v.toString());
-      }
+    /** Every server option of the command that has a value (given, from --config, or its default), as text. */
+    static ServerOptions options(CommandSpec spec) {
+        Map<String, String> values = new LinkedHashMap<>();
+        Set<String> names = serverOptionNames(spec);
+        for (OptionSpec o : spec.options()) {
+            String name = o.longestName().substring(2);
+            Object v = o.getValue();
+            if (names.contains(name) && v != null) {
+                values.put(name, v.toString());
+            }
+        }
+        return new ServerOptions(values);
     }
-    return new ServerOptions(values);
-  }
 
-  /** The role's configuration from the options; an option it rejects is a usage error naming it (exit 2). */
-  static <T> T config(CommandSpec spec, ServerOptions options, ConfigOf<T> role) throws java.io.IOException {
-    try {
-      return role.config(options);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
+    /** The role's configuration from the options; an option it rejects is a usage error naming it (exit 2). */
+    static <T> T config(CommandSpec spec, ServerOptions options, ConfigOf<T> role) throws java.io.IOException {
+        try {
+            return role.config(options);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
-  }
 
-  /**
-   * Prints {@code ready: } and {@code describe}, then waits until SIGTERM or Ctrl-C, when the
-   * server is closed.
-   */
-  static <S extends AutoCloseable> int runUntilStopped(S server, Function<S, String> describe, String what)
-      throws InterruptedException {
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        server.close();
-      } catch (Exception e) {
-        System.err.println("error while stopping " + what + ": " + e);
-      }
-      stopped.countDown();
-    }, "shutdown"));
-    System.out.println(io.ramify.cluster.Part.READY_PREFIX + describe.apply(server));
-    System.out.flush();
-    stopped.await();
-    return 0;
-  }
+    /**
+     * Prints {@code ready: } and {@code describe}, then waits until SIGTERM or Ctrl-C, when the
+     * server is closed.
+     */
+    static <S extends AutoCloseable> int runUntilStopped(S server, Function<S, String> describe, String what)
+            throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                server.close();
+                            } catch (Exception e) {
+                                System.err.println("error while stopping " + what + ": " + e);
+                            }
+                            stopped.countDown();
+                        },
+                        "shutdown"));
+        System.out.println(io.ramify.cluster.Part.READY_PREFIX + describe.apply(server));
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
 
-  /** A role's {@code config(ServerOptions)}. */
-  @FunctionalInterface
-  interface ConfigOf<T> {
-    T config(ServerOptions options) throws java.io.IOException;
-  }
+    /** A role's {@code config(ServerOptions)}. */
+    @FunctionalInterface
+    interface ConfigOf<T> {
+        T config(ServerOptions options) throws java.io.IOException;
+    }
 }

@@ -6,11 +6,11 @@ package io.ramify.cli;
  * do) and exits with 1; the stack trace only with {@code --debug}.
  */
 final class UserError extends RuntimeException {
-  UserError(String message) {
-    super(message);
-  }
+    UserError(String message) {
+        super(message);
+    }
 
-  UserError(String message, Throwable cause) {
-    super(message, cause);
-  }
+    UserError(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -5,25 +5,25 @@ package io.ramify.common;
  * whose generation is lower than the highest it has accepted (docs/design.md rule 3).
  */
 public record Generation(long value) implements Comparable<Generation> {
-  public static final Generation NONE = new Generation(0);
+    public static final Generation NONE = new Generation(0);
 
-  public Generation {
-    if (value < 0) {
-      throw new IllegalArgumentException("generation must be non-negative: " + value);
+    public Generation {
+        if (value < 0) {
+            throw new IllegalArgumentException("generation must be non-negative: " + value);
+        }
     }
-  }
 
-  public static Generation of(long value) {
-    return new Generation(value);
-  }
+    public static Generation of(long value) {
+        return new Generation(value);
+    }
 
-  @Override
-  public int compareTo(Generation o) {
-    return Long.compare(value, o.value);
-  }
+    @Override
+    public int compareTo(Generation o) {
+        return Long.compare(value, o.value);
+    }
 
-  @Override
-  public String toString() {
-    return Long.toString(value);
-  }
+    @Override
+    public String toString() {
+        return Long.toString(value);
+    }
 }

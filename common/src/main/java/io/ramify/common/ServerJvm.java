@@ -15,7 +15,7 @@ import java.util.List;
  * run, where compiling is a large share, but more at -c 4, and servers run for days.
  */
 public final class ServerJvm {
-  public static final List<String> OPTIONS = List.of("-XX:+UseSerialGC");
+    public static final List<String> OPTIONS = List.of("-XX:+UseSerialGC");
 
-  private ServerJvm() {}
+    private ServerJvm() {}
 }

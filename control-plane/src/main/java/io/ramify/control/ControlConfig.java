@@ -14,13 +14,20 @@ import java.util.List;
  * @param computeHost the address computes listen on and that endpoints record
  * @param computePortBase computes take the first free port from here upwards
  */
-public record ControlConfig(WalCluster wal, List<String> pageStores, Path computeDir, String computeHost,
-    int computePortBase, String osUser, int uid, int gid) {
+public record ControlConfig(
+        WalCluster wal,
+        List<String> pageStores,
+        Path computeDir,
+        String computeHost,
+        int computePortBase,
+        String osUser,
+        int uid,
+        int gid) {
 
-  /** Compute leases last this long without renewal; renewed every third of it. */
-  public static final Duration LEASE_TTL = Duration.ofMinutes(5);
-  /** Ports tried above the base before a compute start fails. */
-  public static final int COMPUTE_PORTS_MAX = 1000;
-  /** How long a new timeline may take to appear on every page-store shard (they poll for it). */
-  public static final Duration SHARD_DISCOVERY_MAX = Duration.ofSeconds(60);
+    /** Compute leases last this long without renewal; renewed every third of it. */
+    public static final Duration LEASE_TTL = Duration.ofMinutes(5);
+    /** Ports tried above the base before a compute start fails. */
+    public static final int COMPUTE_PORTS_MAX = 1000;
+    /** How long a new timeline may take to appear on every page-store shard (they poll for it). */
+    public static final Duration SHARD_DISCOVERY_MAX = Duration.ofSeconds(60);
 }

@@ -6,14 +6,14 @@ package io.ramify.kv;
  * {@link MemKv} for unit tests of the pure core.
  */
 public interface Kv {
-  /** The value, or null. The caller owns the returned array. */
-  byte[] get(byte[] key);
+    /** The value, or null. The caller owns the returned array. */
+    byte[] get(byte[] key);
 
-  /** The greatest entry with {@code lowInclusive <= key <= highInclusive}, or null. */
-  Entry floor(byte[] lowInclusive, byte[] highInclusive);
+    /** The greatest entry with {@code lowInclusive <= key <= highInclusive}, or null. */
+    Entry floor(byte[] lowInclusive, byte[] highInclusive);
 
-  /** Entries with {@code from <= key < to} in key order, at most {@code limit} of them. */
-  java.util.List<Entry> scan(byte[] from, byte[] to, int limit);
+    /** Entries with {@code from <= key < to} in key order, at most {@code limit} of them. */
+    java.util.List<Entry> scan(byte[] from, byte[] to, int limit);
 
-  record Entry(byte[] key, byte[] value) {}
+    record Entry(byte[] key, byte[] value) {}
 }

@@ -12,23 +12,23 @@ import java.util.Map;
  * ERROR lines those processes wrote since, as it reads this JVM's own.
  */
 public final class ProcessLogs {
-  private static final Map<Path, Long> FROM = new LinkedHashMap<>();
+    private static final Map<Path, Long> FROM = new LinkedHashMap<>();
 
-  private ProcessLogs() {}
+    private ProcessLogs() {}
 
-  /** Reads {@code log} from its present end on; the fixture calls it for each process it starts. */
-  public static synchronized void register(Path log) {
-    long size;
-    try {
-      size = Files.exists(log) ? Files.size(log) : 0;
-    } catch (IOException e) {
-      size = 0;
+    /** Reads {@code log} from its present end on; the fixture calls it for each process it starts. */
+    public static synchronized void register(Path log) {
+        long size;
+        try {
+            size = Files.exists(log) ? Files.size(log) : 0;
+        } catch (IOException e) {
+            size = 0;
+        }
+        FROM.putIfAbsent(log, size);
     }
-    FROM.putIfAbsent(log, size);
-  }
 
-  /** Each log with the offset at which this JVM's first process writing it started. */
-  public static synchronized Map<Path, Long> registered() {
-    return Map.copyOf(FROM);
-  }
+    /** Each log with the offset at which this JVM's first process writing it started. */
+    public static synchronized Map<Path, Long> registered() {
+        return Map.copyOf(FROM);
+    }
 }

@@ -7,13 +7,13 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class FreePortsTest {
-  /** The kernel offers a closed probe's port again readily; a process never gets one twice. */
-  @Test
-  void aProcessNeverGetsTheSamePortTwice() {
-    Set<Integer> seen = new HashSet<>();
-    for (int i = 0; i < 2000; i++) {
-      seen.add(FreePorts.next());
+    /** The kernel offers a closed probe's port again readily; a process never gets one twice. */
+    @Test
+    void aProcessNeverGetsTheSamePortTwice() {
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < 2000; i++) {
+            seen.add(FreePorts.next());
+        }
+        assertEquals(2000, seen.size());
     }
-    assertEquals(2000, seen.size());
-  }
 }

@@ -6,7 +6,7 @@ package io.ramify.pgwal;
  * position but whose magic number is not PostgreSQL 15's.
  */
 public final class WalFormatException extends RuntimeException {
-  public WalFormatException(String message) {
-    super(message);
-  }
+    public WalFormatException(String message) {
+        super(message);
+    }
 }

@@ -21,15 +21,15 @@ package io.ramify.pgwal;
  * @param isSwitch XLOG SWITCH: the rest of the segment is unused
  */
 public record WalRecord(
-    long start,
-    long end,
-    long prev,
-    int xid,
-    int rmid,
-    int info,
-    int totalLength,
-    long checkpointRedo,
-    long commitTimestampMicros,
-    boolean isCommit,
-    boolean isAbort,
-    boolean isSwitch) {}
+        long start,
+        long end,
+        long prev,
+        int xid,
+        int rmid,
+        int info,
+        int totalLength,
+        long checkpointRedo,
+        long commitTimestampMicros,
+        boolean isCommit,
+        boolean isAbort,
+        boolean isSwitch) {}

@@ -8,5 +8,5 @@ package io.ramify.pgwal;
  * the decoder treats a short read as "the record is not complete yet".
  */
 public interface WalSource {
-  int read(long lsn, byte[] dst, int off, int len);
+    int read(long lsn, byte[] dst, int off, int len);
 }

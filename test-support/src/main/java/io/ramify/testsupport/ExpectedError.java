@@ -15,12 +15,12 @@ import java.lang.annotation.Target;
 @Target({ElementType.TYPE, ElementType.METHOD})
 @Repeatable(ExpectedErrors.class)
 public @interface ExpectedError {
-  /** The logger's name, or a prefix of it (e.g. {@code io.ramify.adapter.fs.RamifyFs}). */
-  String logger();
+    /** The logger's name, or a prefix of it (e.g. {@code io.ramify.adapter.fs.RamifyFs}). */
+    String logger();
 
-  /** A regular expression found in the message (not necessarily the whole of it); any if empty. */
-  String message() default "";
+    /** A regular expression found in the message (not necessarily the whole of it); any if empty. */
+    String message() default "";
 
-  /** Why the test provokes this error. */
-  String reason();
+    /** Why the test provokes this error. */
+    String reason();
 }

@@ -9,5 +9,5 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.TYPE, ElementType.METHOD})
 public @interface ExpectedErrors {
-  ExpectedError[] value();
+    ExpectedError[] value();
 }

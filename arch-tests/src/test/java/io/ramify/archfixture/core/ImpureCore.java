@@ -7,13 +7,13 @@ import org.apache.ratis.protocol.RaftGroupId;
  * and reads the clock, both of which the rules forbid in a core. Never used by anything else.
  */
 public final class ImpureCore {
-  private ImpureCore() {}
+    private ImpureCore() {}
 
-  public static String groupOf(java.util.UUID id) {
-    return RaftGroupId.valueOf(id).toString();
-  }
+    public static String groupOf(java.util.UUID id) {
+        return RaftGroupId.valueOf(id).toString();
+    }
 
-  public static long now() {
-    return System.currentTimeMillis();
-  }
+    public static long now() {
+        return System.currentTimeMillis();
+    }
 }

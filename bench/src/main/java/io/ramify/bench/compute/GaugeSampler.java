@@ -12,55 +12,55 @@ import java.util.Map;
  * run says nothing about the run.
  */
 final class GaugeSampler implements AutoCloseable {
-  static final long PERIOD_MILLIS = 50;
+    static final long PERIOD_MILLIS = 50;
 
-  private final MetricRegistry registry;
-  private final List<String> names;
-  private final Map<String, double[]> stats = new LinkedHashMap<>(); // sum, max, samples
-  private final Thread thread;
-  private volatile boolean stop;
+    private final MetricRegistry registry;
+    private final List<String> names;
+    private final Map<String, double[]> stats = new LinkedHashMap<>(); // sum, max, samples
+    private final Thread thread;
+    private volatile boolean stop;
 
-  GaugeSampler(MetricRegistry registry, List<String> names) {
-    this.registry = registry;
-    this.names = names;
-    names.forEach(n -> stats.put(n, new double[3]));
-    this.thread = Thread.ofPlatform().daemon().name("gauge-sampler").start(this::loop);
-  }
+    GaugeSampler(MetricRegistry registry, List<String> names) {
+        this.registry = registry;
+        this.names = names;
+        names.forEach(n -> stats.put(n, new double[3]));
+        this.thread = Thread.ofPlatform().daemon().name("gauge-sampler").start(this::loop);
+    }
 
-  private void loop() {
-    while (!stop) {
-      synchronized (stats) {
-        for (String n : names) {
-          Gauge<?> g = registry.getGauges().get(n);
-          if (g != null && g.getValue() instanceof Number v) {
-            double[] s = stats.get(n);
-            s[0] += v.doubleValue();
-            s[1] = Math.max(s[1], v.doubleValue());
-            s[2]++;
-          }
+    private void loop() {
+        while (!stop) {
+            synchronized (stats) {
+                for (String n : names) {
+                    Gauge<?> g = registry.getGauges().get(n);
+                    if (g != null && g.getValue() instanceof Number v) {
+                        double[] s = stats.get(n);
+                        s[0] += v.doubleValue();
+                        s[1] = Math.max(s[1], v.doubleValue());
+                        s[2]++;
+                    }
+                }
+            }
+            try {
+                Thread.sleep(PERIOD_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
         }
-      }
-      try {
-        Thread.sleep(PERIOD_MILLIS);
-      } catch (InterruptedException e) {
-        return;
-      }
     }
-  }
 
-  /** Per gauge: mean and maximum over the samples taken (NaN when none). */
-  Map<String, double[]> result() {
-    Map<String, double[]> out = new LinkedHashMap<>();
-    synchronized (stats) {
-      stats.forEach((n, s) -> out.put(n, new double[] {s[2] == 0 ? Double.NaN : s[0] / s[2], s[1], s[2]}));
+    /** Per gauge: mean and maximum over the samples taken (NaN when none). */
+    Map<String, double[]> result() {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        synchronized (stats) {
+            stats.forEach((n, s) -> out.put(n, new double[] {s[2] == 0 ? Double.NaN : s[0] / s[2], s[1], s[2]}));
+        }
+        return out;
     }
-    return out;
-  }
 
-  @Override
-  public void close() throws InterruptedException {
-    stop = true;
-    thread.interrupt();
-    thread.join();
-  }
+    @Override
+    public void close() throws InterruptedException {
+        stop = true;
+        thread.interrupt();
+        thread.join();
+    }
 }

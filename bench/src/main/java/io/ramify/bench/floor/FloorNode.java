@@ -18,33 +18,38 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
  * #READY} once it serves; exits when its parent does.
  */
 public final class FloorNode {
-  static final String READY = "ready";
+    static final String READY = "ready";
 
-  private FloorNode() {}
+    private FloorNode() {}
 
-  /** Args: CLUSTER ID=HOST:PORT,... NODE_ID DATA_DIR. */
-  public static void main(String[] args) throws Exception {
-    if (args.length != 4) {
-      System.err.println("usage: FloorNode CLUSTER ID=HOST:PORT,... NODE_ID DATA_DIR");
-      System.exit(2);
+    /** Args: CLUSTER ID=HOST:PORT,... NODE_ID DATA_DIR. */
+    public static void main(String[] args) throws Exception {
+        if (args.length != 4) {
+            System.err.println("usage: FloorNode CLUSTER ID=HOST:PORT,... NODE_ID DATA_DIR");
+            System.exit(2);
+        }
+        WalCluster cluster = new WalCluster(args[0], WalCluster.parseNodes(args[1]), 1);
+        WalServerConfig c = WalServerConfig.of(cluster, args[2], Path.of(args[3]), -1);
+        RaftServer s = RaftServer.newBuilder()
+                .setServerId(cluster.peerId(args[2]))
+                .setGroup(cluster.group(0))
+                .setProperties(WalServer.raftProperties(c, cluster.node(args[2])))
+                .setStateMachine(new Nothing())
+                .setOption(RaftStorage.StartupOption.FORMAT)
+                .build();
+        s.start();
+        System.out.println(READY);
+        System.out.flush();
+        io.ramify.bench.ParentWatch.exitWhenParentExits();
     }
-    WalCluster cluster = new WalCluster(args[0], WalCluster.parseNodes(args[1]), 1);
-    WalServerConfig c = WalServerConfig.of(cluster, args[2], Path.of(args[3]), -1);
-    RaftServer s = RaftServer.newBuilder().setServerId(cluster.peerId(args[2])).setGroup(cluster.group(0))
-        .setProperties(WalServer.raftProperties(c, cluster.node(args[2]))).setStateMachine(new Nothing())
-        .setOption(RaftStorage.StartupOption.FORMAT).build();
-    s.start();
-    System.out.println(READY);
-    System.out.flush();
-    io.ramify.bench.ParentWatch.exitWhenParentExits();
-  }
 
-  /** Applies nothing: each entry only advances the applied index. */
-  static final class Nothing extends BaseStateMachine {
-    @Override
-    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
-      updateLastAppliedTermIndex(trx.getLogEntry().getTerm(), trx.getLogEntry().getIndex());
-      return CompletableFuture.completedFuture(Message.EMPTY);
+    /** Applies nothing: each entry only advances the applied index. */
+    static final class Nothing extends BaseStateMachine {
+        @Override
+        public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+            updateLastAppliedTermIndex(
+                    trx.getLogEntry().getTerm(), trx.getLogEntry().getIndex());
+            return CompletableFuture.completedFuture(Message.EMPTY);
+        }
     }
-  }
 }

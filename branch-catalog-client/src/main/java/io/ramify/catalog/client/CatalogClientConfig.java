@@ -10,21 +10,21 @@ import java.time.Duration;
  *
  * @param requestTimeout how long one attempt waits for a reply
  */
-public record CatalogClientConfig(Duration requestTimeout, int attemptsPerRound, int rounds, Duration backoffBase,
-    Duration backoffMax) {
-  public static final CatalogClientConfig DEFAULT = new CatalogClientConfig(Duration.ofSeconds(3), 8, 3,
-      Duration.ofMillis(100), Duration.ofSeconds(1));
+public record CatalogClientConfig(
+        Duration requestTimeout, int attemptsPerRound, int rounds, Duration backoffBase, Duration backoffMax) {
+    public static final CatalogClientConfig DEFAULT =
+            new CatalogClientConfig(Duration.ofSeconds(3), 8, 3, Duration.ofMillis(100), Duration.ofSeconds(1));
 
-  public CatalogClientConfig {
-    if (attemptsPerRound < 1 || attemptsPerRound > 100) {
-      throw new IllegalArgumentException("attempts per round must be 1..100, got " + attemptsPerRound);
+    public CatalogClientConfig {
+        if (attemptsPerRound < 1 || attemptsPerRound > 100) {
+            throw new IllegalArgumentException("attempts per round must be 1..100, got " + attemptsPerRound);
+        }
+        if (rounds < 1 || rounds > 10) {
+            throw new IllegalArgumentException("rounds must be 1..10, got " + rounds);
+        }
+        if (backoffBase.isNegative() || backoffMax.compareTo(backoffBase) < 0) {
+            throw new IllegalArgumentException(
+                    "backoff must satisfy 0 <= base <= max, got " + backoffBase + ", " + backoffMax);
+        }
     }
-    if (rounds < 1 || rounds > 10) {
-      throw new IllegalArgumentException("rounds must be 1..10, got " + rounds);
-    }
-    if (backoffBase.isNegative() || backoffMax.compareTo(backoffBase) < 0) {
-      throw new IllegalArgumentException("backoff must satisfy 0 <= base <= max, got " + backoffBase + ", "
-          + backoffMax);
-    }
-  }
 }

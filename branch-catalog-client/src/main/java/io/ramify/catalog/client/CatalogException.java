@@ -7,14 +7,14 @@ import io.ramify.catalog.proto.Rejection;
  * which, the message names the object and value and what to do. A refused command changed nothing.
  */
 public final class CatalogException extends RuntimeException {
-  private final Rejection.Code code;
+    private final Rejection.Code code;
 
-  public CatalogException(Rejection.Code code, String message) {
-    super(code + ": " + message);
-    this.code = code;
-  }
+    public CatalogException(Rejection.Code code, String message) {
+        super(code + ": " + message);
+        this.code = code;
+    }
 
-  public Rejection.Code code() {
-    return code;
-  }
+    public Rejection.Code code() {
+        return code;
+    }
 }

@@ -15,23 +15,24 @@ import org.apache.ratis.protocol.RaftPeer;
  * clients agree on it without coordination. No peer is preferred as leader.
  */
 public final class CatalogGroup {
-  private CatalogGroup() {}
+    private CatalogGroup() {}
 
-  public static RaftGroupId id(WalCluster cluster) {
-    return id(cluster.name());
-  }
-
-  /** The catalog group's id on the ratis-wal cluster called {@code clusterName}. */
-  public static RaftGroupId id(String clusterName) {
-    String seed = "ramify-catalog/" + clusterName;
-    return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)));
-  }
-
-  public static RaftGroup of(WalCluster cluster) {
-    List<RaftPeer> peers = new ArrayList<>();
-    for (WalCluster.Node n : cluster.nodes()) {
-      peers.add(RaftPeer.newBuilder().setId(n.id()).setAddress(n.address()).build());
+    public static RaftGroupId id(WalCluster cluster) {
+        return id(cluster.name());
     }
-    return RaftGroup.valueOf(id(cluster), peers);
-  }
+
+    /** The catalog group's id on the ratis-wal cluster called {@code clusterName}. */
+    public static RaftGroupId id(String clusterName) {
+        String seed = "ramify-catalog/" + clusterName;
+        return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    public static RaftGroup of(WalCluster cluster) {
+        List<RaftPeer> peers = new ArrayList<>();
+        for (WalCluster.Node n : cluster.nodes()) {
+            peers.add(
+                    RaftPeer.newBuilder().setId(n.id()).setAddress(n.address()).build());
+        }
+        return RaftGroup.valueOf(id(cluster), peers);
+    }
 }

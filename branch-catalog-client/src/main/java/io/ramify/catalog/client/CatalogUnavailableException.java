@@ -6,15 +6,15 @@ package io.ramify.catalog.client;
  * ({@link CatalogClient#withRequestId}) to learn its result without applying it twice.
  */
 public final class CatalogUnavailableException extends RuntimeException {
-  private final String requestId;
+    private final String requestId;
 
-  public CatalogUnavailableException(String message, String requestId, Throwable cause) {
-    super(message, cause);
-    this.requestId = requestId;
-  }
+    public CatalogUnavailableException(String message, String requestId, Throwable cause) {
+        super(message, cause);
+        this.requestId = requestId;
+    }
 
-  /** The id of the command that may have been applied; null for a query. */
-  public String requestId() {
-    return requestId;
-  }
+    /** The id of the command that may have been applied; null for a query. */
+    public String requestId() {
+        return requestId;
+    }
 }

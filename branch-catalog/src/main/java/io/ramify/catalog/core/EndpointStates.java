@@ -27,23 +27,28 @@ import java.util.Set;
  * </pre>
  */
 final class EndpointStates {
-  private static final Map<EndpointState, Set<EndpointState>> NEXT = new EnumMap<>(EndpointState.class);
+    private static final Map<EndpointState, Set<EndpointState>> NEXT = new EnumMap<>(EndpointState.class);
 
-  static {
-    NEXT.put(EndpointState.STOPPED, EnumSet.of(EndpointState.STARTING));
-    NEXT.put(EndpointState.STARTING, EnumSet.of(EndpointState.RUNNING, EndpointState.FAILED, EndpointState.STOPPED));
-    NEXT.put(EndpointState.RUNNING, EnumSet.of(EndpointState.SUSPENDED, EndpointState.STARTING, EndpointState.FAILED,
-        EndpointState.STOPPED));
-    NEXT.put(EndpointState.SUSPENDED, EnumSet.of(EndpointState.STARTING, EndpointState.STOPPED));
-    NEXT.put(EndpointState.FAILED, EnumSet.of(EndpointState.STARTING, EndpointState.STOPPED));
-  }
-
-  private EndpointStates() {}
-
-  static void check(String branch, EndpointState from, EndpointState to) throws Rejected {
-    if (from != to && !NEXT.getOrDefault(from, Set.of()).contains(to)) {
-      throw new Rejected(Code.ILLEGAL_TRANSITION, "the endpoint of branch " + branch + " cannot go from " + from
-          + " to " + to + "; from " + from + " it can go to " + NEXT.get(from));
+    static {
+        NEXT.put(EndpointState.STOPPED, EnumSet.of(EndpointState.STARTING));
+        NEXT.put(
+                EndpointState.STARTING, EnumSet.of(EndpointState.RUNNING, EndpointState.FAILED, EndpointState.STOPPED));
+        NEXT.put(
+                EndpointState.RUNNING,
+                EnumSet.of(
+                        EndpointState.SUSPENDED, EndpointState.STARTING, EndpointState.FAILED, EndpointState.STOPPED));
+        NEXT.put(EndpointState.SUSPENDED, EnumSet.of(EndpointState.STARTING, EndpointState.STOPPED));
+        NEXT.put(EndpointState.FAILED, EnumSet.of(EndpointState.STARTING, EndpointState.STOPPED));
     }
-  }
+
+    private EndpointStates() {}
+
+    static void check(String branch, EndpointState from, EndpointState to) throws Rejected {
+        if (from != to && !NEXT.getOrDefault(from, Set.of()).contains(to)) {
+            throw new Rejected(
+                    Code.ILLEGAL_TRANSITION,
+                    "the endpoint of branch " + branch + " cannot go from " + from + " to " + to + "; from " + from
+                            + " it can go to " + NEXT.get(from));
+        }
+    }
 }

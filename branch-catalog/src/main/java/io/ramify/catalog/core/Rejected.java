@@ -9,22 +9,22 @@ import io.ramify.catalog.proto.Reply;
  * refused command changes nothing.
  */
 final class Rejected extends Exception {
-  private final Rejection.Code code;
+    private final Rejection.Code code;
 
-  Rejected(Rejection.Code code, String message) {
-    super(message, null, false, false);
-    this.code = code;
-  }
+    Rejected(Rejection.Code code, String message) {
+        super(message, null, false, false);
+        this.code = code;
+    }
 
-  Rejection.Code code() {
-    return code;
-  }
+    Rejection.Code code() {
+        return code;
+    }
 
-  Rejection toProto() {
-    return Rejection.newBuilder().setCode(code).setMessage(getMessage()).build();
-  }
+    Rejection toProto() {
+        return Rejection.newBuilder().setCode(code).setMessage(getMessage()).build();
+    }
 
-  Reply toReply() {
-    return Reply.newBuilder().setRejected(toProto()).build();
-  }
+    Reply toReply() {
+        return Reply.newBuilder().setRejected(toProto()).build();
+    }
 }

@@ -1,8 +1,8 @@
 package io.ramify.catalog.server;
 
 import io.ramify.catalog.client.CatalogGroup;
-import io.ramify.wal.client.WalCluster;
 import io.ramify.raft.host.HostedGroup;
+import io.ramify.wal.client.WalCluster;
 import java.util.List;
 
 /**
@@ -11,12 +11,13 @@ import java.util.List;
  * cluster name) beside its WAL groups, with a {@link CatalogStateMachine} per division.
  */
 public final class CatalogHosting {
-  /** The name of the catalog group in logs, gauges ({@code wal.catalog.*}) and /health. */
-  public static final String NAME = "catalog";
+    /** The name of the catalog group in logs, gauges ({@code wal.catalog.*}) and /health. */
+    public static final String NAME = "catalog";
 
-  private CatalogHosting() {}
+    private CatalogHosting() {}
 
-  public static HostedGroup hostedOn(WalCluster cluster) {
-    return new CatalogHostingProvider().hostedOn(cluster.name(), List.copyOf(CatalogGroup.of(cluster).getPeers()));
-  }
+    public static HostedGroup hostedOn(WalCluster cluster) {
+        return new CatalogHostingProvider()
+                .hostedOn(cluster.name(), List.copyOf(CatalogGroup.of(cluster).getPeers()));
+    }
 }

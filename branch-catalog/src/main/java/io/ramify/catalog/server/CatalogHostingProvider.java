@@ -10,14 +10,16 @@ import org.apache.ratis.protocol.RaftPeer;
 
 /** The catalog as a group a ratis-wal node hosts when asked for {@code catalog} (the local-cluster fixture does). */
 public final class CatalogHostingProvider implements HostedGroupProvider {
-  @Override
-  public String name() {
-    return CatalogHosting.NAME;
-  }
+    @Override
+    public String name() {
+        return CatalogHosting.NAME;
+    }
 
-  @Override
-  public HostedGroup hostedOn(String clusterName, List<RaftPeer> peers) {
-    return new HostedGroup(CatalogHosting.NAME, RaftGroup.valueOf(CatalogGroup.id(clusterName), peers),
-        metrics -> new CatalogStateMachine(metrics, CatalogState.standard()));
-  }
+    @Override
+    public HostedGroup hostedOn(String clusterName, List<RaftPeer> peers) {
+        return new HostedGroup(
+                CatalogHosting.NAME,
+                RaftGroup.valueOf(CatalogGroup.id(clusterName), peers),
+                metrics -> new CatalogStateMachine(metrics, CatalogState.standard()));
+    }
 }

@@ -1,10 +1,10 @@
 package io.ramify.catalog.server;
 
-import io.ramify.catalog.core.CatalogQueries;
-import io.ramify.catalog.core.CatalogState;
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.ramify.catalog.core.CatalogQueries;
+import io.ramify.catalog.core.CatalogState;
 import io.ramify.catalog.proto.QueryRequest;
 import io.ramify.catalog.proto.Reply;
 import io.ramify.catalog.proto.WriteRequest;
@@ -25,52 +25,53 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  * {@link RocksStateMachine}'s, as for the WAL groups.
  */
 final class CatalogStateMachine extends RocksStateMachine {
-  /** An apply slower than this is logged: it holds up every later catalog command. */
-  static final long SLOW_APPLY_MS = 200;
+    /** An apply slower than this is logged: it holds up every later catalog command. */
+    static final long SLOW_APPLY_MS = 200;
 
-  private final MetricRegistry metrics;
-  private final CatalogState core;
-  private Counter duplicates;
+    private final MetricRegistry metrics;
+    private final CatalogState core;
+    private Counter duplicates;
 
-  CatalogStateMachine(MetricRegistry metrics, CatalogState core) {
-    super(metrics, groupId -> "catalog", SLOW_APPLY_MS);
-    this.metrics = metrics;
-    this.core = core;
-  }
-
-  @Override
-  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
-    duplicates = metrics.counter("catalog.duplicate_requests");
-    super.initialize(server, groupId, raftStorage);
-  }
-
-  @Override
-  protected Applied applyCommand(ByteString data, Writes writes) {
-    Reply reply;
-    try {
-      reply = core.apply(WriteRequest.parseFrom(data.asReadOnlyByteBuffer()), writes);
-    } catch (InvalidProtocolBufferException e) {
-      reply = CatalogState.malformed("catalog command does not parse: " + e.getMessage());
+    CatalogStateMachine(MetricRegistry metrics, CatalogState core) {
+        super(metrics, groupId -> "catalog", SLOW_APPLY_MS);
+        this.metrics = metrics;
+        this.core = core;
     }
-    if (reply.getDuplicate()) {
-      duplicates.inc();
-    }
-    return Applied.of(reply.toByteArray(), reply.hasRejected() ? reply.getRejected().getMessage() : null);
-  }
 
-  @Override
-  protected byte[] answer(ByteString query, Kv snapshot) {
-    Reply reply;
-    try {
-      reply = CatalogQueries.answer(QueryRequest.parseFrom(query.asReadOnlyByteBuffer()), snapshot);
-    } catch (InvalidProtocolBufferException e) {
-      reply = CatalogState.malformed("catalog query does not parse: " + e.getMessage());
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        duplicates = metrics.counter("catalog.duplicate_requests");
+        super.initialize(server, groupId, raftStorage);
     }
-    return reply.toByteArray();
-  }
 
-  /** This replica's database, for tests that compare replicas byte for byte; null while reloading. */
-  GroupDb database() {
-    return db();
-  }
+    @Override
+    protected Applied applyCommand(ByteString data, Writes writes) {
+        Reply reply;
+        try {
+            reply = core.apply(WriteRequest.parseFrom(data.asReadOnlyByteBuffer()), writes);
+        } catch (InvalidProtocolBufferException e) {
+            reply = CatalogState.malformed("catalog command does not parse: " + e.getMessage());
+        }
+        if (reply.getDuplicate()) {
+            duplicates.inc();
+        }
+        return Applied.of(
+                reply.toByteArray(), reply.hasRejected() ? reply.getRejected().getMessage() : null);
+    }
+
+    @Override
+    protected byte[] answer(ByteString query, Kv snapshot) {
+        Reply reply;
+        try {
+            reply = CatalogQueries.answer(QueryRequest.parseFrom(query.asReadOnlyByteBuffer()), snapshot);
+        } catch (InvalidProtocolBufferException e) {
+            reply = CatalogState.malformed("catalog query does not parse: " + e.getMessage());
+        }
+        return reply.toByteArray();
+    }
+
+    /** This replica's database, for tests that compare replicas byte for byte; null while reloading. */
+    GroupDb database() {
+        return db();
+    }
 }

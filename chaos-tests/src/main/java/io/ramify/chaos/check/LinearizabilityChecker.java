@@ -20,59 +20,61 @@ import java.util.Optional;
  * UNKNOWN, never a guess.
  */
 public final class LinearizabilityChecker<S> {
-  /**
-   * Distinct (linearized set, state) pairs explored per part before giving up. Each costs about
-   * 200 bytes plus a bit per concurrent or indeterminate operation ({@link LinearizedSet}) plus its
-   * state when the state is new (a catalog of a handful of branches: a few hundred bytes), so the
-   * bound holds memory to roughly 100-300 MB whatever the history's length. Time: 2 to 20 µs a
-   * configuration for the catalog on a 2-core machine (by its load), so the bound is reached in
-   * seconds rather than minutes.
-   */
-  public static final long CONFIGURATIONS_MAX = 500_000;
+    /**
+     * Distinct (linearized set, state) pairs explored per part before giving up. Each costs about
+     * 200 bytes plus a bit per concurrent or indeterminate operation ({@link LinearizedSet}) plus its
+     * state when the state is new (a catalog of a handful of branches: a few hundred bytes), so the
+     * bound holds memory to roughly 100-300 MB whatever the history's length. Time: 2 to 20 µs a
+     * configuration for the catalog on a 2-core machine (by its load), so the bound is reached in
+     * seconds rather than minutes.
+     */
+    public static final long CONFIGURATIONS_MAX = 500_000;
 
-  private final Model<S> model;
-  private final long configurationsMax;
+    private final Model<S> model;
+    private final long configurationsMax;
 
-  public LinearizabilityChecker(Model<S> model) {
-    this(model, CONFIGURATIONS_MAX);
-  }
-
-  public LinearizabilityChecker(Model<S> model, long configurationsMax) {
-    if (configurationsMax < 1) {
-      throw new IllegalArgumentException("configurationsMax " + configurationsMax + " must be positive");
+    public LinearizabilityChecker(Model<S> model) {
+        this(model, CONFIGURATIONS_MAX);
     }
-    this.model = model;
-    this.configurationsMax = configurationsMax;
-  }
 
-  public LinearizabilityResult<S> check(History history) {
-    return check(history.operations());
-  }
-
-  /**
-   * Checks the operations (ids and indexes as {@link History#operations()} gives them). The verdict
-   * is NOT_LINEARIZABLE if a part is (with that part's explanation), else UNKNOWN if a part hit the
-   * bound, else LINEARIZABLE.
-   */
-  public LinearizabilityResult<S> check(List<Operation> operations) {
-    List<List<Operation>> parts = model.partition(operations);
-    long configurations = 0;
-    boolean unknown = false;
-    List<Operation> order = new ArrayList<>();
-    for (List<Operation> part : parts) {
-      LinearizabilityResult<S> r = new WingGongSearch<>(model, part, configurationsMax).run();
-      configurations += r.configurations();
-      switch (r.verdict()) {
-        case NOT_LINEARIZABLE -> {
-          return new LinearizabilityResult<>(Verdict.NOT_LINEARIZABLE, List.of(), r.failure(), configurations,
-              parts.size());
+    public LinearizabilityChecker(Model<S> model, long configurationsMax) {
+        if (configurationsMax < 1) {
+            throw new IllegalArgumentException("configurationsMax " + configurationsMax + " must be positive");
         }
-        case UNKNOWN -> unknown = true;
-        case LINEARIZABLE -> order.addAll(r.linearization());
-      }
+        this.model = model;
+        this.configurationsMax = configurationsMax;
     }
-    return unknown
-        ? new LinearizabilityResult<>(Verdict.UNKNOWN, List.of(), Optional.empty(), configurations, parts.size())
-        : new LinearizabilityResult<>(Verdict.LINEARIZABLE, order, Optional.empty(), configurations, parts.size());
-  }
+
+    public LinearizabilityResult<S> check(History history) {
+        return check(history.operations());
+    }
+
+    /**
+     * Checks the operations (ids and indexes as {@link History#operations()} gives them). The verdict
+     * is NOT_LINEARIZABLE if a part is (with that part's explanation), else UNKNOWN if a part hit the
+     * bound, else LINEARIZABLE.
+     */
+    public LinearizabilityResult<S> check(List<Operation> operations) {
+        List<List<Operation>> parts = model.partition(operations);
+        long configurations = 0;
+        boolean unknown = false;
+        List<Operation> order = new ArrayList<>();
+        for (List<Operation> part : parts) {
+            LinearizabilityResult<S> r = new WingGongSearch<>(model, part, configurationsMax).run();
+            configurations += r.configurations();
+            switch (r.verdict()) {
+                case NOT_LINEARIZABLE -> {
+                    return new LinearizabilityResult<>(
+                            Verdict.NOT_LINEARIZABLE, List.of(), r.failure(), configurations, parts.size());
+                }
+                case UNKNOWN -> unknown = true;
+                case LINEARIZABLE -> order.addAll(r.linearization());
+            }
+        }
+        return unknown
+                ? new LinearizabilityResult<>(
+                        Verdict.UNKNOWN, List.of(), Optional.empty(), configurations, parts.size())
+                : new LinearizabilityResult<>(
+                        Verdict.LINEARIZABLE, order, Optional.empty(), configurations, parts.size());
+    }
 }

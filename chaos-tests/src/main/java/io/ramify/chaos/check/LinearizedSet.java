@@ -14,43 +14,43 @@ import java.util.List;
  * bits kept apart (they may stay out for ever, which would pin the prefix at the first of them).
  */
 final class LinearizedSet {
-  /** A value equal for equal sets. */
-  record Key(int low, BitSet indeterminate, BitSet window) {}
+    /** A value equal for equal sets. */
+    record Key(int low, BitSet indeterminate, BitSet window) {}
 
-  private final int[] position;
-  private final int indeterminate;
-  private final int size;
-  private final BitSet bits;
+    private final int[] position;
+    private final int indeterminate;
+    private final int size;
+    private final BitSet bits;
 
-  /** Positions: indeterminate operations first, then the others, each group in invocation order. */
-  LinearizedSet(List<Operation> ops) {
-    size = ops.size();
-    position = new int[size];
-    int next = 0;
-    for (int i = 0; i < size; i++) {
-      if (ops.get(i).indeterminate()) {
-        position[i] = next++;
-      }
+    /** Positions: indeterminate operations first, then the others, each group in invocation order. */
+    LinearizedSet(List<Operation> ops) {
+        size = ops.size();
+        position = new int[size];
+        int next = 0;
+        for (int i = 0; i < size; i++) {
+            if (ops.get(i).indeterminate()) {
+                position[i] = next++;
+            }
+        }
+        indeterminate = next;
+        for (int i = 0; i < size; i++) {
+            if (!ops.get(i).indeterminate()) {
+                position[i] = next++;
+            }
+        }
+        bits = new BitSet(size);
     }
-    indeterminate = next;
-    for (int i = 0; i < size; i++) {
-      if (!ops.get(i).indeterminate()) {
-        position[i] = next++;
-      }
+
+    void add(int op) {
+        bits.set(position[op]);
     }
-    bits = new BitSet(size);
-  }
 
-  void add(int op) {
-    bits.set(position[op]);
-  }
+    void remove(int op) {
+        bits.clear(position[op]);
+    }
 
-  void remove(int op) {
-    bits.clear(position[op]);
-  }
-
-  Key key() {
-    int low = bits.nextClearBit(indeterminate);
-    return new Key(low, bits.get(0, indeterminate), bits.get(Math.min(low, size), size));
-  }
+    Key key() {
+        int low = bits.nextClearBit(indeterminate);
+        return new Key(low, bits.get(0, indeterminate), bits.get(Math.min(low, size), size));
+    }
 }

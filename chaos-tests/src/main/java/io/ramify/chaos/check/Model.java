@@ -21,25 +21,25 @@ import java.util.Optional;
  * @param <S> the state
  */
 public interface Model<S> {
-  S init();
+    S init();
 
-  /**
-   * The state after {@code op} when it is applied to {@code state} and gives {@code op}'s outcome;
-   * empty when the outcome is impossible in {@code state}.
-   */
-  Optional<S> step(S state, Operation op);
+    /**
+     * The state after {@code op} when it is applied to {@code state} and gives {@code op}'s outcome;
+     * empty when the outcome is impossible in {@code state}.
+     */
+    Optional<S> step(S state, Operation op);
 
-  /**
-   * Independent parts of a history (P-compositionality: a history is linearizable if and only if
-   * each part is, when the parts touch disjoint objects, e.g. keys of a map). The default is one
-   * part; a model must split only where no operation observes more than one part.
-   */
-  default List<List<Operation>> partition(List<Operation> operations) {
-    return List.of(operations);
-  }
+    /**
+     * Independent parts of a history (P-compositionality: a history is linearizable if and only if
+     * each part is, when the parts touch disjoint objects, e.g. keys of a map). The default is one
+     * part; a model must split only where no operation observes more than one part.
+     */
+    default List<List<Operation>> partition(List<Operation> operations) {
+        return List.of(operations);
+    }
 
-  /** What the model would have answered to {@code op} in {@code state}, for failure reports. */
-  default String explain(S state, Operation op) {
-    return "";
-  }
+    /** What the model would have answered to {@code op} in {@code state}, for failure reports. */
+    default String explain(S state, Operation op) {
+        return "";
+    }
 }

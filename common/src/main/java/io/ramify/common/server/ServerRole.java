@@ -13,22 +13,22 @@ import java.util.ServiceLoader;
  * ({@link ServerMain}), so a test, a benchmark and {@code ramify up} start a server the same way.
  */
 public interface ServerRole {
-  /** The {@code ramify} subcommand that runs this role: {@code wal-server}, {@code page-store}, {@code control}. */
-  String name();
+    /** The {@code ramify} subcommand that runs this role: {@code wal-server}, {@code page-store}, {@code control}. */
+    String name();
 
-  /** Starts the server in this JVM; it serves when this returns. */
-  RunningServer start(ServerOptions options) throws IOException;
+    /** Starts the server in this JVM; it serves when this returns. */
+    RunningServer start(ServerOptions options) throws IOException;
 
-  /** The role called {@code name} among those on the class path. */
-  static ServerRole named(String name) {
-    List<String> known = new ArrayList<>();
-    for (ServerRole r : ServiceLoader.load(ServerRole.class)) {
-      if (r.name().equals(name)) {
-        return r;
-      }
-      known.add(r.name());
+    /** The role called {@code name} among those on the class path. */
+    static ServerRole named(String name) {
+        List<String> known = new ArrayList<>();
+        for (ServerRole r : ServiceLoader.load(ServerRole.class)) {
+            if (r.name().equals(name)) {
+                return r;
+            }
+            known.add(r.name());
+        }
+        throw new IllegalArgumentException("no server role '" + name + "' on the class path (roles there: " + known
+                + "); its module (ratis-wal, page-store, control-plane) must be a dependency");
     }
-    throw new IllegalArgumentException("no server role '" + name + "' on the class path (roles there: " + known
-        + "); its module (ratis-wal, page-store, control-plane) must be a dependency");
-  }
 }

@@ -25,36 +25,41 @@ import org.slf4j.LoggerFactory;
  * the branch afterwards are the branch's and persist.
  */
 final class InheritedSlots {
-  private static final Logger LOG = LoggerFactory.getLogger(InheritedSlots.class);
-  static final String DIR = "pg_replslot";
+    private static final Logger LOG = LoggerFactory.getLogger(InheritedSlots.class);
+    static final String DIR = "pg_replslot";
 
-  private InheritedSlots() {}
+    private InheritedSlots() {}
 
-  /** Removes the inherited slots when this is the branch's first start; returns their names. */
-  static List<String> removeAtFirstStart(DataDir dir, TimelineId timeline, TimelineStatus claimed)
-      throws IOException {
-    if (claimed.getParent().isEmpty() || claimed.getLastSeq() != 0 || dir.stat(DIR) == null) {
-      return List.of();
-    }
-    try {
-      List<String> names = new ArrayList<>();
-      List<String> paths = new ArrayList<>();
-      for (String name : dir.list(DIR)) {
-        if (dir.stat(DIR + "/" + name).directory()) {
-          names.add(name);
-          paths.add(DIR + "/" + name);
+    /** Removes the inherited slots when this is the branch's first start; returns their names. */
+    static List<String> removeAtFirstStart(DataDir dir, TimelineId timeline, TimelineStatus claimed)
+            throws IOException {
+        if (claimed.getParent().isEmpty() || claimed.getLastSeq() != 0 || dir.stat(DIR) == null) {
+            return List.of();
         }
-      }
-      dir.removeTrees(paths);
-      dir.sync();
-      if (!names.isEmpty()) {
-        LOG.info("branch timeline {} starts for the first time: removed the replication slots {} it inherited "
-            + "from its parent (the parent keeps them)", timeline.shortForm(), names);
-      }
-      return names;
-    } catch (FsError e) {
-      throw new IOException("cannot remove the replication slots timeline " + timeline.shortForm()
-          + " inherited: " + e.getMessage(), e);
+        try {
+            List<String> names = new ArrayList<>();
+            List<String> paths = new ArrayList<>();
+            for (String name : dir.list(DIR)) {
+                if (dir.stat(DIR + "/" + name).directory()) {
+                    names.add(name);
+                    paths.add(DIR + "/" + name);
+                }
+            }
+            dir.removeTrees(paths);
+            dir.sync();
+            if (!names.isEmpty()) {
+                LOG.info(
+                        "branch timeline {} starts for the first time: removed the replication slots {} it inherited "
+                                + "from its parent (the parent keeps them)",
+                        timeline.shortForm(),
+                        names);
+            }
+            return names;
+        } catch (FsError e) {
+            throw new IOException(
+                    "cannot remove the replication slots timeline " + timeline.shortForm() + " inherited: "
+                            + e.getMessage(),
+                    e);
+        }
     }
-  }
 }

@@ -19,27 +19,27 @@ import java.util.Collection;
  * (4), xmin (4), catalog_xmin (4), restart_lsn (8). Pure.
  */
 final class SlotRetention {
-  static final int SLOT_MAGIC = 0x1051CA1;
-  static final int PERSISTENCY_OFFSET = 16 + 64 + 4;
-  static final int RESTART_LSN_OFFSET = 16 + 64 + 4 + 4 + 4 + 4;
-  /** RS_PERSISTENT: ephemeral and temporary slots are dropped when Postgres starts. */
-  static final int PERSISTENT = 0;
+    static final int SLOT_MAGIC = 0x1051CA1;
+    static final int PERSISTENCY_OFFSET = 16 + 64 + 4;
+    static final int RESTART_LSN_OFFSET = 16 + 64 + 4 + 4 + 4 + 4;
+    /** RS_PERSISTENT: ephemeral and temporary slots are dropped when Postgres starts. */
+    static final int PERSISTENT = 0;
 
-  private SlotRetention() {}
+    private SlotRetention() {}
 
-  /** The oldest restart_lsn of the persistent slots whose state files are given; MAX_VALUE when none. */
-  static long oldestRestartLsn(Collection<byte[]> stateFiles) {
-    long oldest = Long.MAX_VALUE;
-    for (byte[] s : stateFiles) {
-      if (s == null || s.length < RESTART_LSN_OFFSET + 8) {
-        continue;
-      }
-      ByteBuffer b = ByteBuffer.wrap(s).order(ByteOrder.LITTLE_ENDIAN);
-      long lsn = b.getLong(RESTART_LSN_OFFSET);
-      if (b.getInt(0) == SLOT_MAGIC && b.getInt(PERSISTENCY_OFFSET) == PERSISTENT && lsn != 0) {
-        oldest = Math.min(oldest, lsn);
-      }
+    /** The oldest restart_lsn of the persistent slots whose state files are given; MAX_VALUE when none. */
+    static long oldestRestartLsn(Collection<byte[]> stateFiles) {
+        long oldest = Long.MAX_VALUE;
+        for (byte[] s : stateFiles) {
+            if (s == null || s.length < RESTART_LSN_OFFSET + 8) {
+                continue;
+            }
+            ByteBuffer b = ByteBuffer.wrap(s).order(ByteOrder.LITTLE_ENDIAN);
+            long lsn = b.getLong(RESTART_LSN_OFFSET);
+            if (b.getInt(0) == SLOT_MAGIC && b.getInt(PERSISTENCY_OFFSET) == PERSISTENT && lsn != 0) {
+                oldest = Math.min(oldest, lsn);
+            }
+        }
+        return oldest;
     }
-    return oldest;
-  }
 }

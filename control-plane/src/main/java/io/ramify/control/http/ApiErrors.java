@@ -10,23 +10,23 @@ import io.ramify.control.ControlError;
  * message go to the client as they are, as {@code {"code": …, "message": …}}.
  */
 public final class ApiErrors {
-  private ApiErrors() {}
+    private ApiErrors() {}
 
-  /** The HTTP status of a kind of error. */
-  public static int status(ControlError e) {
-    return switch (e) {
-      case ControlError.InvalidArgument _ -> 400;
-      case ControlError.NotFound _ -> 404;
-      case ControlError.Conflict _ -> 409;
-      case ControlError.OutOfHistory _ -> 422;
-      case ControlError.LimitExceeded _ -> 429;
-      case ControlError.Failed _ -> 500;
-      case ControlError.Unavailable _ -> 503;
-    };
-  }
+    /** The HTTP status of a kind of error. */
+    public static int status(ControlError e) {
+        return switch (e) {
+            case ControlError.InvalidArgument _ -> 400;
+            case ControlError.NotFound _ -> 404;
+            case ControlError.Conflict _ -> 409;
+            case ControlError.OutOfHistory _ -> 422;
+            case ControlError.LimitExceeded _ -> 429;
+            case ControlError.Failed _ -> 500;
+            case ControlError.Unavailable _ -> 503;
+        };
+    }
 
-  /** The error as the API answers it: its status, its code, its message; the cause is what it wraps. */
-  public static ApiException toApi(ControlError e) {
-    return new ApiException(status(e), e.code(), e.getMessage(), e.getCause());
-  }
+    /** The error as the API answers it: its status, its code, its message; the cause is what it wraps. */
+    public static ApiException toApi(ControlError e) {
+        return new ApiException(status(e), e.code(), e.getMessage(), e.getCause());
+    }
 }

@@ -23,133 +23,144 @@ import java.util.function.Supplier;
  * "retry", and a retry must then run again.
  */
 final class Idempotency {
-  /** Answers kept: a few MiB of JSON; CI retries come within minutes, not after thousands of calls. */
-  static final int ANSWERS_MAX = 10_000;
-  /** How long an answer is kept; retries after a client's backoff come well within it. */
-  static final Duration RETENTION = Duration.ofHours(1);
-  /**
-   * How long a duplicate waits for the first request's answer: longer than an operation's own
-   * bounds (a CHECKPOINT 30 s, shard discovery 60 s, a compute start), so it sees the answer.
-   */
-  static final Duration DUPLICATE_WAIT_MAX = Duration.ofMinutes(5);
+    /** Answers kept: a few MiB of JSON; CI retries come within minutes, not after thousands of calls. */
+    static final int ANSWERS_MAX = 10_000;
+    /** How long an answer is kept; retries after a client's backoff come well within it. */
+    static final Duration RETENTION = Duration.ofHours(1);
+    /**
+     * How long a duplicate waits for the first request's answer: longer than an operation's own
+     * bounds (a CHECKPOINT 30 s, shard discovery 60 s, a compute start), so it sees the answer.
+     */
+    static final Duration DUPLICATE_WAIT_MAX = Duration.ofMinutes(5);
 
-  /** What the client receives. */
-  record Answer(int status, byte[] body, String contentType) {}
+    /** What the client receives. */
+    record Answer(int status, byte[] body, String contentType) {}
 
-  /** {@code doneAtNanos} is {@link Long#MIN_VALUE} while the first request runs. */
-  private record Entry(String request, CompletableFuture<Answer> answer, long doneAtNanos) {
-    boolean done() {
-      return doneAtNanos != Long.MIN_VALUE;
+    /** {@code doneAtNanos} is {@link Long#MIN_VALUE} while the first request runs. */
+    private record Entry(String request, CompletableFuture<Answer> answer, long doneAtNanos) {
+        boolean done() {
+            return doneAtNanos != Long.MIN_VALUE;
+        }
     }
-  }
 
-  private final LongSupplier nanoClock;
-  /** In the order answered (running ones in the order started); guarded by {@code this}. */
-  private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
+    private final LongSupplier nanoClock;
+    /** In the order answered (running ones in the order started); guarded by {@code this}. */
+    private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
 
-  Idempotency(LongSupplier nanoClock) {
-    this.nanoClock = nanoClock;
-  }
-
-  /**
-   * The answer to {@code request} (method, path and a digest of the body) under {@code key}: from
-   * {@code work} if the key is new, else the first request's.
-   */
-  Answer answer(String key, String request, Supplier<Answer> work) {
-    CompletableFuture<Answer> mine = new CompletableFuture<>();
-    Entry earlier;
-    synchronized (this) {
-      evict();
-      earlier = entries.putIfAbsent(key, new Entry(request, mine, Long.MIN_VALUE));
+    Idempotency(LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
     }
-    if (earlier != null) {
-      return earlier.request().equals(request) ? await(key, earlier.answer()) : reused(key, earlier.request());
-    }
-    Answer a;
-    try {
-      a = work.get();
-    } catch (RuntimeException | Error e) {
-      mine.completeExceptionally(e);
-      forget(key);
-      throw e;
-    }
-    mine.complete(a);
-    synchronized (this) {
-      entries.remove(key);
-      if (a.status() < 500 && a.status() != 429) {
-        entries.put(key, new Entry(request, mine, nanoClock.getAsLong()));
-        evict();
-      }
-    }
-    return a;
-  }
 
-  synchronized int size() {
-    return entries.size();
-  }
-
-  private synchronized void forget(String key) {
-    entries.remove(key);
-  }
-
-  /** Drops answers beyond the count or older than the retention, oldest first; running ones stay. */
-  private void evict() {
-    long now = nanoClock.getAsLong();
-    int excess = entries.size() - ANSWERS_MAX;
-    for (Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator(); it.hasNext(); ) {
-      Entry e = it.next().getValue();
-      if (!e.done()) {
-        continue;
-      }
-      if (excess > 0 || now - e.doneAtNanos() > RETENTION.toNanos()) {
-        it.remove();
-        excess--;
-      } else {
-        return;
-      }
+    /**
+     * The answer to {@code request} (method, path and a digest of the body) under {@code key}: from
+     * {@code work} if the key is new, else the first request's.
+     */
+    Answer answer(String key, String request, Supplier<Answer> work) {
+        CompletableFuture<Answer> mine = new CompletableFuture<>();
+        Entry earlier;
+        synchronized (this) {
+            evict();
+            earlier = entries.putIfAbsent(key, new Entry(request, mine, Long.MIN_VALUE));
+        }
+        if (earlier != null) {
+            return earlier.request().equals(request) ? await(key, earlier.answer()) : reused(key, earlier.request());
+        }
+        Answer a;
+        try {
+            a = work.get();
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            forget(key);
+            throw e;
+        }
+        mine.complete(a);
+        synchronized (this) {
+            entries.remove(key);
+            if (a.status() < 500 && a.status() != 429) {
+                entries.put(key, new Entry(request, mine, nanoClock.getAsLong()));
+                evict();
+            }
+        }
+        return a;
     }
-  }
 
-  private static Answer await(String key, CompletableFuture<Answer> first) {
-    try {
-      return first.get(DUPLICATE_WAIT_MAX.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      return error(503, "UNAVAILABLE", "the first request with Idempotency-Key " + key + " is still running after "
-          + DUPLICATE_WAIT_MAX.toMinutes() + " min; retry later with the same key");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return error(503, "UNAVAILABLE", "interrupted while waiting for the first request with Idempotency-Key " + key);
-    } catch (ExecutionException e) {
-      return error(500, "INTERNAL", "the first request with Idempotency-Key " + key + " failed: " + e.getCause()
-          + "; the server log has details");
+    synchronized int size() {
+        return entries.size();
     }
-  }
 
-  private static Answer reused(String key, String first) {
-    return error(409, "REQUEST_ID_REUSED", "Idempotency-Key " + key + " was used for another request ("
-        + first.substring(0, first.lastIndexOf(' ')) + " with " + (first.endsWith(" -") ? "no body" : "a body")
-        + "); use a new key for every operation and the same key only to retry it unchanged");
-  }
+    private synchronized void forget(String key) {
+        entries.remove(key);
+    }
 
-  static Answer error(int status, String code, String message) {
-    try {
-      return new Answer(status, HttpApi.JSON.writeValueAsBytes(new ApiException.Body(code, message)),
-          "application/json");
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("an error body does not serialize", e);
+    /** Drops answers beyond the count or older than the retention, oldest first; running ones stay. */
+    private void evict() {
+        long now = nanoClock.getAsLong();
+        int excess = entries.size() - ANSWERS_MAX;
+        for (Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator(); it.hasNext(); ) {
+            Entry e = it.next().getValue();
+            if (!e.done()) {
+                continue;
+            }
+            if (excess > 0 || now - e.doneAtNanos() > RETENTION.toNanos()) {
+                it.remove();
+                excess--;
+            } else {
+                return;
+            }
+        }
     }
-  }
 
-  /** {@code METHOD path digest}: what must match for a key's second request to get its answer. */
-  static String describe(String method, String path, byte[] body) {
-    if (body.length == 0) {
-      return method + " " + path + " -";
+    private static Answer await(String key, CompletableFuture<Answer> first) {
+        try {
+            return first.get(DUPLICATE_WAIT_MAX.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return error(
+                    503,
+                    "UNAVAILABLE",
+                    "the first request with Idempotency-Key " + key + " is still running after "
+                            + DUPLICATE_WAIT_MAX.toMinutes() + " min; retry later with the same key");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return error(
+                    503, "UNAVAILABLE", "interrupted while waiting for the first request with Idempotency-Key " + key);
+        } catch (ExecutionException e) {
+            return error(
+                    500,
+                    "INTERNAL",
+                    "the first request with Idempotency-Key " + key + " failed: " + e.getCause()
+                            + "; the server log has details");
+        }
     }
-    try {
-      byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(body);
-      return method + " " + path + " " + java.util.HexFormat.of().formatHex(d);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JVM", e);
+
+    private static Answer reused(String key, String first) {
+        return error(
+                409,
+                "REQUEST_ID_REUSED",
+                "Idempotency-Key " + key + " was used for another request ("
+                        + first.substring(0, first.lastIndexOf(' ')) + " with "
+                        + (first.endsWith(" -") ? "no body" : "a body")
+                        + "); use a new key for every operation and the same key only to retry it unchanged");
     }
-  }
+
+    static Answer error(int status, String code, String message) {
+        try {
+            return new Answer(
+                    status, HttpApi.JSON.writeValueAsBytes(new ApiException.Body(code, message)), "application/json");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("an error body does not serialize", e);
+        }
+    }
+
+    /** {@code METHOD path digest}: what must match for a key's second request to get its answer. */
+    static String describe(String method, String path, byte[] body) {
+        if (body.length == 0) {
+            return method + " " + path + " -";
+        }
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(body);
+            return method + " " + path + " " + java.util.HexFormat.of().formatHex(d);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+        }
+    }
 }

@@ -8,29 +8,29 @@ import java.util.List;
  * up to the root (docs/design.md §1). {@code levels.get(0)} is the own timeline.
  */
 public record View(List<Level> levels) {
-  /** The deepest ancestry a view may have. */
-  public static final int LEVELS_MAX = 256;
+    /** The deepest ancestry a view may have. */
+    public static final int LEVELS_MAX = 256;
 
-  public record Level(TimelineId timeline, long cut) {
-    public Level {
-      if (cut < 0) {
-        throw new IllegalArgumentException("cut must be non-negative, got " + cut + " for " + timeline);
-      }
+    public record Level(TimelineId timeline, long cut) {
+        public Level {
+            if (cut < 0) {
+                throw new IllegalArgumentException("cut must be non-negative, got " + cut + " for " + timeline);
+            }
+        }
     }
-  }
 
-  public View {
-    if (levels.isEmpty() || levels.size() > LEVELS_MAX) {
-      throw new IllegalArgumentException("a view has 1.." + LEVELS_MAX + " levels, got " + levels.size());
+    public View {
+        if (levels.isEmpty() || levels.size() > LEVELS_MAX) {
+            throw new IllegalArgumentException("a view has 1.." + LEVELS_MAX + " levels, got " + levels.size());
+        }
+        levels = List.copyOf(levels);
     }
-    levels = List.copyOf(levels);
-  }
 
-  public static View of(Level... levels) {
-    return new View(List.of(levels));
-  }
+    public static View of(Level... levels) {
+        return new View(List.of(levels));
+    }
 
-  public TimelineId own() {
-    return levels.getFirst().timeline();
-  }
+    public TimelineId own() {
+        return levels.getFirst().timeline();
+    }
 }

@@ -22,106 +22,109 @@ import org.rocksdb.WriteOptions;
  * its new ingested seq always go in one atomic batch.
  */
 final class ShardDb implements AutoCloseable {
-  static {
-    RocksDB.loadLibrary();
-  }
-
-  /** Open files RocksDB may keep; the rest are reopened on demand. */
-  static final int OPEN_FILES_MAX = 512;
-
-  private final Path dir;
-  private final RocksDB db;
-  private final Options options;
-  private final WriteOptions sync = new WriteOptions().setSync(true);
-  private final WriteOptions unsynced = new WriteOptions();
-
-  private ShardDb(Path dir, RocksDB db, Options options) {
-    this.dir = dir;
-    this.db = db;
-    this.options = options;
-  }
-
-  static ShardDb open(Path dir) {
-    // Stored block values are encoded images; LZ4 is cheap enough to apply to every level.
-    Options o = new Options().setCreateIfMissing(true).setMaxOpenFiles(OPEN_FILES_MAX)
-        .setCompressionType(CompressionType.LZ4_COMPRESSION)
-        .setBottommostCompressionType(CompressionType.LZ4_COMPRESSION);
-    try {
-      Files.createDirectories(dir);
-      return new ShardDb(dir, RocksDB.open(o, dir.toString()), o);
-    } catch (RocksDBException | IOException e) {
-      o.close();
-      throw new StorageException("cannot open the shard's RocksDB at " + dir, e);
+    static {
+        RocksDB.loadLibrary();
     }
-  }
 
-  /** Writes {@code w} as one atomic, synced batch: it and every earlier write survive a crash. */
-  void commit(Writes w) {
-    write(w, sync);
-  }
+    /** Open files RocksDB may keep; the rest are reopened on demand. */
+    static final int OPEN_FILES_MAX = 512;
 
-  /** Writes {@code w} as one atomic batch that a crash may lose (with whatever followed it). */
-  void commitUnsynced(Writes w) {
-    write(w, unsynced);
-  }
+    private final Path dir;
+    private final RocksDB db;
+    private final Options options;
+    private final WriteOptions sync = new WriteOptions().setSync(true);
+    private final WriteOptions unsynced = new WriteOptions();
 
-  private void write(Writes w, WriteOptions how) {
-    try (WriteBatch b = new WriteBatch()) {
-      for (Writes.Write x : w.log()) {
-        if (x.end() != null) {
-          b.deleteRange(x.key(), x.end());
-        } else if (x.isDelete()) {
-          b.delete(x.key());
-        } else {
-          b.put(x.key(), x.value());
+    private ShardDb(Path dir, RocksDB db, Options options) {
+        this.dir = dir;
+        this.db = db;
+        this.options = options;
+    }
+
+    static ShardDb open(Path dir) {
+        // Stored block values are encoded images; LZ4 is cheap enough to apply to every level.
+        Options o = new Options()
+                .setCreateIfMissing(true)
+                .setMaxOpenFiles(OPEN_FILES_MAX)
+                .setCompressionType(CompressionType.LZ4_COMPRESSION)
+                .setBottommostCompressionType(CompressionType.LZ4_COMPRESSION);
+        try {
+            Files.createDirectories(dir);
+            return new ShardDb(dir, RocksDB.open(o, dir.toString()), o);
+        } catch (RocksDBException | IOException e) {
+            o.close();
+            throw new StorageException("cannot open the shard's RocksDB at " + dir, e);
         }
-      }
-      db.write(how, b);
-    } catch (RocksDBException e) {
-      throw new StorageException("RocksDB write of " + w.log().size() + " keys to " + dir + " failed", e);
     }
-  }
 
-  /** The latest state; only the single writer (the ingestor) reads through it. */
-  private final Object writeLock = new Object();
-
-  /** Held by whoever reads state to compute a batch and commits it (ingestor, collector). */
-  Object writeLock() {
-    return writeLock;
-  }
-
-  RocksKv latest() {
-    return RocksKv.latest(db);
-  }
-
-  /** A consistent snapshot for a read beside the ingestor. Close it. */
-  RocksKv snapshot() {
-    return RocksKv.snapshot(db);
-  }
-
-  /** SST files plus memtables: roughly what the shard occupies. */
-  long sizeBytes() {
-    try {
-      return db.getLongProperty("rocksdb.total-sst-files-size") + db.getLongProperty("rocksdb.cur-size-all-mem-tables");
-    } catch (RocksDBException e) {
-      return -1;
+    /** Writes {@code w} as one atomic, synced batch: it and every earlier write survive a crash. */
+    void commit(Writes w) {
+        write(w, sync);
     }
-  }
 
-  Path dir() {
-    return dir;
-  }
-
-  @Override
-  public void close() {
-    try {
-      db.syncWal();
-    } catch (RocksDBException e) {
-      // Unsynced chunks lost here are pulled again after the restart.
+    /** Writes {@code w} as one atomic batch that a crash may lose (with whatever followed it). */
+    void commitUnsynced(Writes w) {
+        write(w, unsynced);
     }
-    db.close();
-    sync.close();
-    unsynced.close();
-    options.close();
-  }
+
+    private void write(Writes w, WriteOptions how) {
+        try (WriteBatch b = new WriteBatch()) {
+            for (Writes.Write x : w.log()) {
+                if (x.end() != null) {
+                    b.deleteRange(x.key(), x.end());
+                } else if (x.isDelete()) {
+                    b.delete(x.key());
+                } else {
+                    b.put(x.key(), x.value());
+                }
+            }
+            db.write(how, b);
+        } catch (RocksDBException e) {
+            throw new StorageException("RocksDB write of " + w.log().size() + " keys to " + dir + " failed", e);
+        }
+    }
+
+    /** The latest state; only the single writer (the ingestor) reads through it. */
+    private final Object writeLock = new Object();
+
+    /** Held by whoever reads state to compute a batch and commits it (ingestor, collector). */
+    Object writeLock() {
+        return writeLock;
+    }
+
+    RocksKv latest() {
+        return RocksKv.latest(db);
+    }
+
+    /** A consistent snapshot for a read beside the ingestor. Close it. */
+    RocksKv snapshot() {
+        return RocksKv.snapshot(db);
+    }
+
+    /** SST files plus memtables: roughly what the shard occupies. */
+    long sizeBytes() {
+        try {
+            return db.getLongProperty("rocksdb.total-sst-files-size")
+                    + db.getLongProperty("rocksdb.cur-size-all-mem-tables");
+        } catch (RocksDBException e) {
+            return -1;
+        }
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    @Override
+    public void close() {
+        try {
+            db.syncWal();
+        } catch (RocksDBException e) {
+            // Unsynced chunks lost here are pulled again after the restart.
+        }
+        db.close();
+        sync.close();
+        unsynced.close();
+        options.close();
+    }
 }

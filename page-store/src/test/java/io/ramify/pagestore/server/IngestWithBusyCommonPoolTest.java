@@ -38,87 +38,101 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @org.junit.jupiter.api.Tag("integration") // real servers, Postgres or FUSE: run after the unit tests
 class IngestWithBusyCommonPoolTest {
-  static final int B = FsModel.B;
-  static final String G = "base/5/200";
-  /** The read waits this long for ingestion: far beyond what a long poll takes (1 s at most). */
-  static final Duration READ_WAIT = Duration.ofSeconds(10);
+    static final int B = FsModel.B;
+    static final String G = "base/5/200";
+    /** The read waits this long for ingestion: far beyond what a long poll takes (1 s at most). */
+    static final Duration READ_WAIT = Duration.ofSeconds(10);
 
-  @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-  @Test
-  void aFollowedTimelineIsIngestedWhileEveryCommonPoolWorkerIsBusy() throws Exception {
-    // ratis-wal in a process of its own, as in the benchmark: only this JVM's pool is starved (with
-    // the node in this JVM, the append itself never committed: Ratis's server uses the pool too).
-    // One node starts sooner than three and is enough here.
-    try (PageStoreRig rig = new PageStoreRig(dir, 1, Map.of(), 1, LocalCluster.Placement.PROCESS);
-        WalClient wal = rig.walClient(); PageStoreClient ps = rig.client()) {
-      PageStoreServer shard = rig.start(0);
-      TimelineId tl = TimelineId.random();
-      await(wal.createRoot(tl, 1));
-      TimelineStatus claimed = await(wal.claim(tl, Generation.of(1)));
-      TimelineWriter w = wal.writer(tl, Generation.of(1), claimed);
-      w.submit(Ops.file(FileEvent.Kind.MKDIR, "base/5", 0));
-      w.submit(Ops.file(FileEvent.Kind.CREATE, G, 0));
-      w.submit(Ops.extend(G, 2L * B, 0));
-      long first = done(w.flush());
-      rig.awaitIngested(tl, first, Duration.ofSeconds(30));
-      // The timeline had new ops, so a follower long-polls it now; the lister leaves it alone.
-      PageStoreRig.awaitTrue(() -> followed(shard) == 1, Duration.ofSeconds(30),
-          () -> "no follower for " + tl.shortForm() + ": " + rig.describe());
+    @Test
+    void aFollowedTimelineIsIngestedWhileEveryCommonPoolWorkerIsBusy() throws Exception {
+        // ratis-wal in a process of its own, as in the benchmark: only this JVM's pool is starved (with
+        // the node in this JVM, the append itself never committed: Ratis's server uses the pool too).
+        // One node starts sooner than three and is enough here.
+        try (PageStoreRig rig = new PageStoreRig(dir, 1, Map.of(), 1, LocalCluster.Placement.PROCESS);
+                WalClient wal = rig.walClient();
+                PageStoreClient ps = rig.client()) {
+            PageStoreServer shard = rig.start(0);
+            TimelineId tl = TimelineId.random();
+            await(wal.createRoot(tl, 1));
+            TimelineStatus claimed = await(wal.claim(tl, Generation.of(1)));
+            TimelineWriter w = wal.writer(tl, Generation.of(1), claimed);
+            w.submit(Ops.file(FileEvent.Kind.MKDIR, "base/5", 0));
+            w.submit(Ops.file(FileEvent.Kind.CREATE, G, 0));
+            w.submit(Ops.extend(G, 2L * B, 0));
+            long first = done(w.flush());
+            rig.awaitIngested(tl, first, Duration.ofSeconds(30));
+            // The timeline had new ops, so a follower long-polls it now; the lister leaves it alone.
+            PageStoreRig.awaitTrue(
+                    () -> followed(shard) == 1,
+                    Duration.ofSeconds(30),
+                    () -> "no follower for " + tl.shortForm() + ": " + rig.describe());
 
-      int workers = ForkJoinPool.getCommonPoolParallelism();
-      CountDownLatch busy = new CountDownLatch(workers);
-      CountDownLatch release = new CountDownLatch(1);
-      for (int i = 0; i < workers; i++) {
-        CompletableFuture.runAsync(() -> {
-          busy.countDown();
-          awaitUninterruptibly(release);
-        });
-      }
-      try {
-        assertTrue(busy.await(30, TimeUnit.SECONDS), "the common pool did not run " + workers + " tasks at once");
-        byte[] image = new byte[B];
-        new java.util.Random(7).nextBytes(image);
-        w.submit(Ops.block(G, 0, image, 0));
-        w.submit(Ops.block(G, 1, image, 0));
-        long last = done(w.flush());
-        List<Block> got = ps.getBlocks(Views.root(tl, last), List.of(BlockRef.newBuilder().setFile(G).setBlock(0)
-            .build(), BlockRef.newBuilder().setFile(G).setBlock(1).build()), last, READ_WAIT);
-        assertArrayEquals(image, got.get(0).getImage().toByteArray());
-        assertArrayEquals(image, got.get(1).getImage().toByteArray());
-      } finally {
-        release.countDown();
-      }
+            int workers = ForkJoinPool.getCommonPoolParallelism();
+            CountDownLatch busy = new CountDownLatch(workers);
+            CountDownLatch release = new CountDownLatch(1);
+            for (int i = 0; i < workers; i++) {
+                CompletableFuture.runAsync(() -> {
+                    busy.countDown();
+                    awaitUninterruptibly(release);
+                });
+            }
+            try {
+                assertTrue(
+                        busy.await(30, TimeUnit.SECONDS), "the common pool did not run " + workers + " tasks at once");
+                byte[] image = new byte[B];
+                new java.util.Random(7).nextBytes(image);
+                w.submit(Ops.block(G, 0, image, 0));
+                w.submit(Ops.block(G, 1, image, 0));
+                long last = done(w.flush());
+                List<Block> got = ps.getBlocks(
+                        Views.root(tl, last),
+                        List.of(
+                                BlockRef.newBuilder().setFile(G).setBlock(0).build(),
+                                BlockRef.newBuilder().setFile(G).setBlock(1).build()),
+                        last,
+                        READ_WAIT);
+                assertArrayEquals(image, got.get(0).getImage().toByteArray());
+                assertArrayEquals(image, got.get(1).getImage().toByteArray());
+            } finally {
+                release.countDown();
+            }
+        }
     }
-  }
 
-  static long followed(PageStoreServer shard) {
-    return ((Number) shard.metrics().getGauges().get("pagestore.ingest.followed_timelines").getValue()).longValue();
-  }
-
-  /**
-   * Waits for {@code f} by polling: {@code get} may run the common pool's queued completions itself
-   * (a caller's help), which would hide what this test is about.
-   */
-  static <T> T done(CompletableFuture<T> f) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!f.isDone()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not done within 30 s: " + f);
-      }
-      Thread.sleep(5);
+    static long followed(PageStoreServer shard) {
+        return ((Number) shard.metrics()
+                        .getGauges()
+                        .get("pagestore.ingest.followed_timelines")
+                        .getValue())
+                .longValue();
     }
-    return f.join();
-  }
 
-  static void awaitUninterruptibly(CountDownLatch l) {
-    while (true) {
-      try {
-        l.await();
-        return;
-      } catch (InterruptedException e) {
-        // keep the worker busy until the test releases it
-      }
+    /**
+     * Waits for {@code f} by polling: {@code get} may run the common pool's queued completions itself
+     * (a caller's help), which would hide what this test is about.
+     */
+    static <T> T done(CompletableFuture<T> f) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!f.isDone()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not done within 30 s: " + f);
+            }
+            Thread.sleep(5);
+        }
+        return f.join();
     }
-  }
+
+    static void awaitUninterruptibly(CountDownLatch l) {
+        while (true) {
+            try {
+                l.await();
+                return;
+            } catch (InterruptedException e) {
+                // keep the worker busy until the test releases it
+            }
+        }
+    }
 }

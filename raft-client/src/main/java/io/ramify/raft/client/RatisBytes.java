@@ -19,67 +19,67 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  * message of several pieces (the leader's request plus its time stamp) is joined once.
  */
 public final class RatisBytes {
-  private RatisBytes() {}
+    private RatisBytes() {}
 
-  /** A Ratis message around {@code fresh}, which the caller made and never changes again. */
-  public static org.apache.ratis.protocol.Message message(byte[] fresh) {
-    return org.apache.ratis.protocol.Message.valueOf(UnsafeByteOperations.unsafeWrap(fresh));
-  }
-
-  /**
-   * A decoder over {@code data} whose bytes fields alias it: a parsed message keeps {@code data}'s
-   * array alive as long as it lives.
-   */
-  public static CodedInputStream aliasingInput(ByteString data) {
-    Pieces p = new Pieces();
-    try {
-      UnsafeByteOperations.unsafeWriteTo(data, p);
-    } catch (IOException e) {
-      throw new IllegalStateException("collecting a byte string's pieces cannot fail", e);
-    }
-    // Several pieces, or a direct buffer: one copy. A decoder from a byte string takes its array
-    // as immutable, which aliasing needs (one made from a plain array would still copy).
-    com.google.protobuf.ByteString whole = p.count == 1 && p.array != null
-        ? com.google.protobuf.UnsafeByteOperations.unsafeWrap(p.array, p.offset, p.length)
-        : com.google.protobuf.UnsafeByteOperations.unsafeWrap(data.toByteArray());
-    CodedInputStream in = whole.newCodedInput();
-    in.enableAliasing(true);
-    return in;
-  }
-
-  /** Remembers the one array a literal byte string hands over, and counts the pieces. */
-  private static final class Pieces extends ByteOutput {
-    int count;
-    byte[] array;
-    int offset;
-    int length;
-
-    @Override
-    public void write(byte value) {
-      count += 2; // never one whole array
+    /** A Ratis message around {@code fresh}, which the caller made and never changes again. */
+    public static org.apache.ratis.protocol.Message message(byte[] fresh) {
+        return org.apache.ratis.protocol.Message.valueOf(UnsafeByteOperations.unsafeWrap(fresh));
     }
 
-    @Override
-    public void write(byte[] value, int off, int len) {
-      count += 2; // a copy offered, not the array itself: do not alias it
+    /**
+     * A decoder over {@code data} whose bytes fields alias it: a parsed message keeps {@code data}'s
+     * array alive as long as it lives.
+     */
+    public static CodedInputStream aliasingInput(ByteString data) {
+        Pieces p = new Pieces();
+        try {
+            UnsafeByteOperations.unsafeWriteTo(data, p);
+        } catch (IOException e) {
+            throw new IllegalStateException("collecting a byte string's pieces cannot fail", e);
+        }
+        // Several pieces, or a direct buffer: one copy. A decoder from a byte string takes its array
+        // as immutable, which aliasing needs (one made from a plain array would still copy).
+        com.google.protobuf.ByteString whole = p.count == 1 && p.array != null
+                ? com.google.protobuf.UnsafeByteOperations.unsafeWrap(p.array, p.offset, p.length)
+                : com.google.protobuf.UnsafeByteOperations.unsafeWrap(data.toByteArray());
+        CodedInputStream in = whole.newCodedInput();
+        in.enableAliasing(true);
+        return in;
     }
 
-    @Override
-    public void writeLazy(byte[] value, int off, int len) {
-      count++;
-      array = value;
-      offset = off;
-      length = len;
-    }
+    /** Remembers the one array a literal byte string hands over, and counts the pieces. */
+    private static final class Pieces extends ByteOutput {
+        int count;
+        byte[] array;
+        int offset;
+        int length;
 
-    @Override
-    public void write(ByteBuffer value) {
-      count += 2;
-    }
+        @Override
+        public void write(byte value) {
+            count += 2; // never one whole array
+        }
 
-    @Override
-    public void writeLazy(ByteBuffer value) {
-      count += 2;
+        @Override
+        public void write(byte[] value, int off, int len) {
+            count += 2; // a copy offered, not the array itself: do not alias it
+        }
+
+        @Override
+        public void writeLazy(byte[] value, int off, int len) {
+            count++;
+            array = value;
+            offset = off;
+            length = len;
+        }
+
+        @Override
+        public void write(ByteBuffer value) {
+            count += 2;
+        }
+
+        @Override
+        public void writeLazy(ByteBuffer value) {
+            count += 2;
+        }
     }
-  }
 }

@@ -13,50 +13,52 @@ import org.apache.ratis.server.RaftServer;
  * {@code null} in the list.
  */
 public final class Divisions {
-  private static final long POLL_MILLIS = 50;
+    private static final long POLL_MILLIS = 50;
 
-  private Divisions() {}
+    private Divisions() {}
 
-  public static RaftServer.Division of(RaftServer server, RaftGroupId group) {
-    try {
-      return server.getDivision(group);
-    } catch (IOException e) {
-      throw new UncheckedIOException("no division of " + group + " on " + server.getId(), e);
-    }
-  }
-
-  /** The index of the server leading {@code group} (leader and ready), waiting up to {@code max}. */
-  public static int leader(List<RaftServer> servers, RaftGroupId group, Duration max) throws InterruptedException {
-    long deadline = System.nanoTime() + max.toNanos();
-    while (System.nanoTime() < deadline) {
-      for (int i = 0; i < servers.size(); i++) {
-        if (servers.get(i) != null) {
-          RaftServer.Division d = of(servers.get(i), group);
-          if (d.getInfo().isLeader() && d.getInfo().isLeaderReady()) {
-            return i;
-          }
+    public static RaftServer.Division of(RaftServer server, RaftGroupId group) {
+        try {
+            return server.getDivision(group);
+        } catch (IOException e) {
+            throw new UncheckedIOException("no division of " + group + " on " + server.getId(), e);
         }
-      }
-      Thread.sleep(POLL_MILLIS);
     }
-    throw new AssertionError("no leader of " + group + " within " + max);
-  }
 
-  /** Waits until server {@code node} has applied everything the leader of {@code group} has committed. */
-  public static void awaitCaughtUp(List<RaftServer> servers, int node, RaftGroupId group, Duration max)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + max.toNanos();
-    while (true) {
-      long target = of(servers.get(leader(servers, group, max)), group).getRaftLog().getLastCommittedIndex();
-      long applied = of(servers.get(node), group).getInfo().getLastAppliedIndex();
-      if (applied >= target) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("node " + node + " applied " + applied + " of " + group + ", the leader committed "
-            + target + ", after " + max);
-      }
-      Thread.sleep(2 * POLL_MILLIS);
+    /** The index of the server leading {@code group} (leader and ready), waiting up to {@code max}. */
+    public static int leader(List<RaftServer> servers, RaftGroupId group, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (int i = 0; i < servers.size(); i++) {
+                if (servers.get(i) != null) {
+                    RaftServer.Division d = of(servers.get(i), group);
+                    if (d.getInfo().isLeader() && d.getInfo().isLeaderReady()) {
+                        return i;
+                    }
+                }
+            }
+            Thread.sleep(POLL_MILLIS);
+        }
+        throw new AssertionError("no leader of " + group + " within " + max);
     }
-  }
+
+    /** Waits until server {@code node} has applied everything the leader of {@code group} has committed. */
+    public static void awaitCaughtUp(List<RaftServer> servers, int node, RaftGroupId group, Duration max)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (true) {
+            long target = of(servers.get(leader(servers, group, max)), group)
+                    .getRaftLog()
+                    .getLastCommittedIndex();
+            long applied = of(servers.get(node), group).getInfo().getLastAppliedIndex();
+            if (applied >= target) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("node " + node + " applied " + applied + " of " + group
+                        + ", the leader committed " + target + ", after " + max);
+            }
+            Thread.sleep(2 * POLL_MILLIS);
+        }
+    }
 }

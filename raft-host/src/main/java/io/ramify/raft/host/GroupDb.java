@@ -29,129 +29,139 @@ import org.rocksdb.WriteOptions;
  * built on {@link RocksStateMachine} keeps its own keys away from it.
  */
 public final class GroupDb implements AutoCloseable {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GroupDb.class);
-  static {
-    RocksDB.loadLibrary();
-  }
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GroupDb.class);
 
-  /** The key of the applied term and index, in every group; state machines keep their keys away from it. */
-  public static final byte[] APPLIED_KEY = {'A'};
-
-  private final Path dir;
-  private final RocksDB db;
-  private final Options options;
-  /** No RocksDB WAL (see the class comment); a clean close flushes the memtables. */
-  private final WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
-
-  private GroupDb(Path dir, RocksDB db, Options options) {
-    this.dir = dir;
-    this.db = db;
-    this.options = options;
-  }
-
-  /**
-   * Values at least this large (WAL archive pages and block ops, 8 KiB and more) go to blob files,
-   * written once at flush, while compaction rewrites only keys and small values. Without blobs,
-   * compaction rewrote every archived WAL page and every short-lived block op level after level:
-   * during {@code pgbench -i} the nodes' compaction threads took a fifth of the machine's CPU
-   * (perf, docs/benchmarks.md).
-   */
-  static final long MIN_BLOB_BYTES = 4096;
-
-  static GroupDb open(Path dir) {
-    // Blob garbage collection rewrites the live blobs of old blob files during compaction, so the
-    // files of acknowledged (deleted) block ops are reclaimed.
-    Options o = new Options().setCreateIfMissing(true).setMaxOpenFiles(256)
-        .setCompressionType(CompressionType.LZ4_COMPRESSION)
-        .setEnableBlobFiles(true).setMinBlobSize(MIN_BLOB_BYTES)
-        .setBlobCompressionType(CompressionType.LZ4_COMPRESSION)
-        .setEnableBlobGarbageCollection(true);
-    try {
-      Files.createDirectories(dir);
-      return new GroupDb(dir, RocksDB.open(o, dir.toString()), o);
-    } catch (RocksDBException | IOException e) {
-      o.close();
-      throw new StorageException("cannot open RocksDB at " + dir, e);
+    static {
+        RocksDB.loadLibrary();
     }
-  }
 
-  public RocksDB rocks() {
-    return db;
-  }
+    /** The key of the applied term and index, in every group; state machines keep their keys away from it. */
+    public static final byte[] APPLIED_KEY = {'A'};
 
-  /** The entry this database reflects, or null for a new one. */
-  public TermIndex applied() {
-    try {
-      byte[] b = db.get(APPLIED_KEY);
-      if (b == null) {
-        return null;
-      }
-      ByteBuffer bb = ByteBuffer.wrap(b);
-      return TermIndex.valueOf(bb.getLong(), bb.getLong());
-    } catch (RocksDBException e) {
-      throw new StorageException("cannot read applied index in " + dir, e);
+    private final Path dir;
+    private final RocksDB db;
+    private final Options options;
+    /** No RocksDB WAL (see the class comment); a clean close flushes the memtables. */
+    private final WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
+
+    private GroupDb(Path dir, RocksDB db, Options options) {
+        this.dir = dir;
+        this.db = db;
+        this.options = options;
     }
-  }
 
-  /** Commits {@code writes} (may be null) together with the applied term and index. */
-  public void commit(Writes writes, TermIndex ti) {
-    try (WriteBatch batch = new WriteBatch()) {
-      if (writes != null) {
-        for (Writes.Write w : writes.log()) {
-          if (w.end() != null) {
-            batch.deleteRange(w.key(), w.end());
-          } else if (w.isDelete()) {
-            batch.delete(w.key());
-          } else {
-            batch.put(w.key(), w.value());
-          }
+    /**
+     * Values at least this large (WAL archive pages and block ops, 8 KiB and more) go to blob files,
+     * written once at flush, while compaction rewrites only keys and small values. Without blobs,
+     * compaction rewrote every archived WAL page and every short-lived block op level after level:
+     * during {@code pgbench -i} the nodes' compaction threads took a fifth of the machine's CPU
+     * (perf, docs/benchmarks.md).
+     */
+    static final long MIN_BLOB_BYTES = 4096;
+
+    static GroupDb open(Path dir) {
+        // Blob garbage collection rewrites the live blobs of old blob files during compaction, so the
+        // files of acknowledged (deleted) block ops are reclaimed.
+        Options o = new Options()
+                .setCreateIfMissing(true)
+                .setMaxOpenFiles(256)
+                .setCompressionType(CompressionType.LZ4_COMPRESSION)
+                .setEnableBlobFiles(true)
+                .setMinBlobSize(MIN_BLOB_BYTES)
+                .setBlobCompressionType(CompressionType.LZ4_COMPRESSION)
+                .setEnableBlobGarbageCollection(true);
+        try {
+            Files.createDirectories(dir);
+            return new GroupDb(dir, RocksDB.open(o, dir.toString()), o);
+        } catch (RocksDBException | IOException e) {
+            o.close();
+            throw new StorageException("cannot open RocksDB at " + dir, e);
         }
-      }
-      batch.put(APPLIED_KEY, ByteBuffer.allocate(16).putLong(ti.getTerm()).putLong(ti.getIndex()).array());
-      db.write(writeOptions, batch);
-    } catch (RocksDBException e) {
-      throw new StorageException("cannot commit entry " + ti + " in " + dir, e);
     }
-  }
 
-  /** Writes a consistent copy of the database into {@code target}, which must not exist. */
-  void checkpoint(Path target) {
-    try (Checkpoint cp = Checkpoint.create(db)) {
-      cp.createCheckpoint(target.toString());
-    } catch (RocksDBException e) {
-      throw new StorageException("cannot write checkpoint to " + target, e);
+    public RocksDB rocks() {
+        return db;
     }
-  }
 
-  long approximateSizeBytes() {
-    try {
-      return db.getLongProperty("rocksdb.total-sst-files-size") + db.getLongProperty("rocksdb.cur-size-all-mem-tables");
-    } catch (RocksDBException e) {
-      return -1;
+    /** The entry this database reflects, or null for a new one. */
+    public TermIndex applied() {
+        try {
+            byte[] b = db.get(APPLIED_KEY);
+            if (b == null) {
+                return null;
+            }
+            ByteBuffer bb = ByteBuffer.wrap(b);
+            return TermIndex.valueOf(bb.getLong(), bb.getLong());
+        } catch (RocksDBException e) {
+            throw new StorageException("cannot read applied index in " + dir, e);
+        }
     }
-  }
 
-  @Override
-  public void close() {
-    try (org.rocksdb.FlushOptions f = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
-      db.flush(f); // what only the memtables held (no RocksDB WAL); a restart then replays nothing
-    } catch (RocksDBException e) {
-      // Not fatal: Ratis replays the entries the database lacks from its log at the next start.
-      LOG.warn("cannot flush {} before closing it: {}", dir, e.toString());
+    /** Commits {@code writes} (may be null) together with the applied term and index. */
+    public void commit(Writes writes, TermIndex ti) {
+        try (WriteBatch batch = new WriteBatch()) {
+            if (writes != null) {
+                for (Writes.Write w : writes.log()) {
+                    if (w.end() != null) {
+                        batch.deleteRange(w.key(), w.end());
+                    } else if (w.isDelete()) {
+                        batch.delete(w.key());
+                    } else {
+                        batch.put(w.key(), w.value());
+                    }
+                }
+            }
+            batch.put(
+                    APPLIED_KEY,
+                    ByteBuffer.allocate(16)
+                            .putLong(ti.getTerm())
+                            .putLong(ti.getIndex())
+                            .array());
+            db.write(writeOptions, batch);
+        } catch (RocksDBException e) {
+            throw new StorageException("cannot commit entry " + ti + " in " + dir, e);
+        }
     }
-    db.close();
-    writeOptions.close();
-    options.close();
-  }
 
-  public static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
+    /** Writes a consistent copy of the database into {@code target}, which must not exist. */
+    void checkpoint(Path target) {
+        try (Checkpoint cp = Checkpoint.create(db)) {
+            cp.createCheckpoint(target.toString());
+        } catch (RocksDBException e) {
+            throw new StorageException("cannot write checkpoint to " + target, e);
+        }
     }
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(q);
-      }
+
+    long approximateSizeBytes() {
+        try {
+            return db.getLongProperty("rocksdb.total-sst-files-size")
+                    + db.getLongProperty("rocksdb.cur-size-all-mem-tables");
+        } catch (RocksDBException e) {
+            return -1;
+        }
     }
-  }
+
+    @Override
+    public void close() {
+        try (org.rocksdb.FlushOptions f = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+            db.flush(f); // what only the memtables held (no RocksDB WAL); a restart then replays nothing
+        } catch (RocksDBException e) {
+            // Not fatal: Ratis replays the entries the database lacks from its log at the next start.
+            LOG.warn("cannot flush {} before closing it: {}", dir, e.toString());
+        }
+        db.close();
+        writeOptions.close();
+        options.close();
+    }
+
+    public static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
 }

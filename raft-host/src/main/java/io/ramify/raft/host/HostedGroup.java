@@ -15,10 +15,10 @@ import org.apache.ratis.statemachine.StateMachine;
  * @param group the group's id and peers; the hosting node must be one of the peers
  */
 public record HostedGroup(String name, RaftGroup group, Function<MetricRegistry, StateMachine> stateMachine) {
-  public HostedGroup {
-    if (!name.matches("[a-z][a-z0-9-]{0,31}") || name.matches("group[0-9]+")) {
-      throw new IllegalArgumentException("hosted group name must be lower-case letters, digits and '-', and not "
-          + "groupN (the WAL groups' names): '" + name + "'");
+    public HostedGroup {
+        if (!name.matches("[a-z][a-z0-9-]{0,31}") || name.matches("group[0-9]+")) {
+            throw new IllegalArgumentException("hosted group name must be lower-case letters, digits and '-', and not "
+                    + "groupN (the WAL groups' names): '" + name + "'");
+        }
     }
-  }
 }

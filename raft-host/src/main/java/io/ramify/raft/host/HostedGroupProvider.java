@@ -10,20 +10,20 @@ import org.apache.ratis.protocol.RaftPeer;
  * so that the node's module needs no compile-time dependency on the hosted group's module.
  */
 public interface HostedGroupProvider {
-  /** The name asked for, and the group's {@link HostedGroup#name()}. */
-  String name();
+    /** The name asked for, and the group's {@link HostedGroup#name()}. */
+    String name();
 
-  /** The group on a cluster called {@code clusterName} whose nodes are {@code peers}. */
-  HostedGroup hostedOn(String clusterName, List<RaftPeer> peers);
+    /** The group on a cluster called {@code clusterName} whose nodes are {@code peers}. */
+    HostedGroup hostedOn(String clusterName, List<RaftPeer> peers);
 
-  /** The provider called {@code name} on the class path. */
-  static HostedGroupProvider named(String name) {
-    for (HostedGroupProvider p : ServiceLoader.load(HostedGroupProvider.class)) {
-      if (p.name().equals(name)) {
-        return p;
-      }
+    /** The provider called {@code name} on the class path. */
+    static HostedGroupProvider named(String name) {
+        for (HostedGroupProvider p : ServiceLoader.load(HostedGroupProvider.class)) {
+            if (p.name().equals(name)) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException(
+                "no hosted group '" + name + "' on the class path (the catalog's is in " + "branch-catalog)");
     }
-    throw new IllegalArgumentException("no hosted group '" + name + "' on the class path (the catalog's is in "
-        + "branch-catalog)");
-  }
 }

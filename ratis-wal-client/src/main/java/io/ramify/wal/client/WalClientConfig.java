@@ -12,25 +12,30 @@ import java.time.Duration;
  * @param inFlightBytesMax bytes a writer may have sent but not yet seen committed; further
  *     submits wait
  */
-public record WalClientConfig(Duration requestTimeout, int maxAttempts, Duration backoffBase, Duration backoffMax,
-    int batchBytesTarget, long inFlightBytesMax) {
-  public static final WalClientConfig DEFAULT = new WalClientConfig(Duration.ofSeconds(5), 12,
-      Duration.ofMillis(100), Duration.ofSeconds(2), 1 << 20, 32L << 20);
+public record WalClientConfig(
+        Duration requestTimeout,
+        int maxAttempts,
+        Duration backoffBase,
+        Duration backoffMax,
+        int batchBytesTarget,
+        long inFlightBytesMax) {
+    public static final WalClientConfig DEFAULT = new WalClientConfig(
+            Duration.ofSeconds(5), 12, Duration.ofMillis(100), Duration.ofSeconds(2), 1 << 20, 32L << 20);
 
-  public WalClientConfig {
-    if (maxAttempts < 1 || maxAttempts > 100) {
-      throw new IllegalArgumentException("max attempts must be 1..100, got " + maxAttempts);
+    public WalClientConfig {
+        if (maxAttempts < 1 || maxAttempts > 100) {
+            throw new IllegalArgumentException("max attempts must be 1..100, got " + maxAttempts);
+        }
+        if (batchBytesTarget < 1024 || batchBytesTarget > WalLimits.BATCH_BYTES_MAX / 2) {
+            throw new IllegalArgumentException(
+                    "batch target must be 1 KiB.." + WalLimits.BATCH_BYTES_MAX / 2 + " bytes, got " + batchBytesTarget);
+        }
+        if (inFlightBytesMax < batchBytesTarget) {
+            throw new IllegalArgumentException("in-flight limit must be at least one batch");
+        }
     }
-    if (batchBytesTarget < 1024 || batchBytesTarget > WalLimits.BATCH_BYTES_MAX / 2) {
-      throw new IllegalArgumentException("batch target must be 1 KiB.." + WalLimits.BATCH_BYTES_MAX / 2
-          + " bytes, got " + batchBytesTarget);
-    }
-    if (inFlightBytesMax < batchBytesTarget) {
-      throw new IllegalArgumentException("in-flight limit must be at least one batch");
-    }
-  }
 
-  public WalClientConfig withBatchBytesTarget(int bytes) {
-    return new WalClientConfig(requestTimeout, maxAttempts, backoffBase, backoffMax, bytes, inFlightBytesMax);
-  }
+    public WalClientConfig withBatchBytesTarget(int bytes) {
+        return new WalClientConfig(requestTimeout, maxAttempts, backoffBase, backoffMax, bytes, inFlightBytesMax);
+    }
 }

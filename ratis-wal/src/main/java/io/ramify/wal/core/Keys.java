@@ -22,42 +22,52 @@ import java.nio.ByteBuffer;
  * </pre>
  */
 final class Keys {
-  static final byte TIMELINE = 'T';
-  static final byte DECODER = 'D';
-  static final byte PAGE = 'P';
-  static final byte OP = 'O';
-  static final byte RECORD_ENDS = 'R';
-  static final byte CHECKPOINT = 'C';
-  static final byte COMMIT = 'X';
-  static final byte CUT = 'W';
-  static final byte PAGE_TIME = 'G';
+    static final byte TIMELINE = 'T';
+    static final byte DECODER = 'D';
+    static final byte PAGE = 'P';
+    static final byte OP = 'O';
+    static final byte RECORD_ENDS = 'R';
+    static final byte CHECKPOINT = 'C';
+    static final byte COMMIT = 'X';
+    static final byte CUT = 'W';
+    static final byte PAGE_TIME = 'G';
 
-  private Keys() {}
+    private Keys() {}
 
-  static byte[] of(byte kind, TimelineId tl) {
-    return ByteBuffer.allocate(17).put(kind).put(tl.toBytes()).array();
-  }
+    static byte[] of(byte kind, TimelineId tl) {
+        return ByteBuffer.allocate(17).put(kind).put(tl.toBytes()).array();
+    }
 
-  static byte[] of(byte kind, TimelineId tl, long n) {
-    return ByteBuffer.allocate(25).put(kind).put(tl.toBytes()).putLong(n).array();
-  }
+    static byte[] of(byte kind, TimelineId tl, long n) {
+        return ByteBuffer.allocate(25).put(kind).put(tl.toBytes()).putLong(n).array();
+    }
 
-  static byte[] of(byte kind, TimelineId tl, long n, long m) {
-    return ByteBuffer.allocate(33).put(kind).put(tl.toBytes()).putLong(n).putLong(m).array();
-  }
+    static byte[] of(byte kind, TimelineId tl, long n, long m) {
+        return ByteBuffer.allocate(33)
+                .put(kind)
+                .put(tl.toBytes())
+                .putLong(n)
+                .putLong(m)
+                .array();
+    }
 
-  /** The first number after the timeline id. */
-  static long first(byte[] key) {
-    return ByteBuffer.wrap(key, 17, 8).getLong();
-  }
+    /** The first number after the timeline id. */
+    static long first(byte[] key) {
+        return ByteBuffer.wrap(key, 17, 8).getLong();
+    }
 
-  /** The second number after the timeline id. */
-  static long second(byte[] key) {
-    return ByteBuffer.wrap(key, 25, 8).getLong();
-  }
+    /** The second number after the timeline id. */
+    static long second(byte[] key) {
+        return ByteBuffer.wrap(key, 25, 8).getLong();
+    }
 
-  /** All keys of one kind and timeline are in [of(kind, tl, 0), end(kind, tl)). */
-  static byte[] end(byte kind, TimelineId tl) {
-    return ByteBuffer.allocate(26).put(kind).put(tl.toBytes()).putLong(-1L).put((byte) 0).array();
-  }
+    /** All keys of one kind and timeline are in [of(kind, tl, 0), end(kind, tl)). */
+    static byte[] end(byte kind, TimelineId tl) {
+        return ByteBuffer.allocate(26)
+                .put(kind)
+                .put(tl.toBytes())
+                .putLong(-1L)
+                .put((byte) 0)
+                .array();
+    }
 }

@@ -7,18 +7,18 @@ import io.ramify.wal.proto.Rejection;
  * object and the value; nothing it would have written is kept, and the state machine goes on.
  */
 final class Rejected extends Exception {
-  private final Rejection.Code code;
+    private final Rejection.Code code;
 
-  Rejected(Rejection.Code code, String message) {
-    super(message, null, false, false);
-    this.code = code;
-  }
+    Rejected(Rejection.Code code, String message) {
+        super(message, null, false, false);
+        this.code = code;
+    }
 
-  Rejection toProto() {
-    return Rejection.newBuilder().setCode(code).setMessage(getMessage()).build();
-  }
+    Rejection toProto() {
+        return Rejection.newBuilder().setCode(code).setMessage(getMessage()).build();
+    }
 
-  Rejection.Code code() {
-    return code;
-  }
+    Rejection.Code code() {
+        return code;
+    }
 }
