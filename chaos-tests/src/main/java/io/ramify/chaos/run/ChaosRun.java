@@ -98,6 +98,9 @@ public final class ChaosRun {
     static final Duration FAULT_OVERHEAD_ESTIMATE = Duration.ofSeconds(5);
 
     private final Settings s;
+    /** Faults injected so far in this run. */
+    private int injected;
+
     private final Recorder rec = new Recorder();
     private final PrintWriter log;
     private final Path dir;
@@ -126,13 +129,12 @@ public final class ChaosRun {
                 + s.faults() + " faults in " + s.duration());
         List<Long> unavailable = new ArrayList<>();
         List<Long> recovery = new ArrayList<>();
-        int injected = 0;
         String failure = "";
         Workload.Verdict verdict = null;
         try (ChaosCluster c = ChaosCluster.start(dir, 3, this::say)) {
             Workload w = setUp(c);
             try {
-                injected = faults(c, w, unavailable, recovery);
+                faults(c, w, unavailable, recovery);
             } catch (Exception e) {
                 failure = e.toString();
                 say("run failed: " + failure);
@@ -200,13 +202,12 @@ public final class ChaosRun {
 
     /**
      * Fault after fault until the count, the duration or the workload's budget of operations runs
-     * out; returns how many were injected.
+     * out; counts them in {@link #injected}, which a fault that throws leaves counted.
      */
-    private int faults(ChaosCluster c, Workload w, List<Long> unavailable, List<Long> recovery) throws Exception {
+    private void faults(ChaosCluster c, Workload w, List<Long> unavailable, List<Long> recovery) throws Exception {
         Nemesis nemesis = new Nemesis(s.seed(), s.nemeses(), walGroup(c, w.project()));
         long end = System.nanoTime() + s.duration().toNanos();
         java.util.Random holds = new java.util.Random(s.seed() + 1);
-        int injected = 0;
         while (injected < s.faults() && System.nanoTime() < end && w.running()) {
             Fault f = nemesis.next(c);
             long t0 = System.nanoTime();
@@ -246,7 +247,6 @@ public final class ChaosRun {
         if (!w.running()) {
             say("the workload's budget of operations is spent: no more faults (" + injected + " injected)");
         }
-        return injected;
     }
 
     private static int walGroup(ChaosCluster c, String project) {
